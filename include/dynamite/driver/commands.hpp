@@ -1,0 +1,25 @@
+// The subcommands of dynamite_mpi. Each lives in its own src/driver/cmd_<name>.cpp and registers
+// itself on the CLI11 application; its handler returns the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace dynamite::driver {
+
+/// What a subcommand's callback produces: run later by main(), after parsing succeeded.
+using CommandRunner = std::function<int()>;
+
+/// Register every subcommand on `app`; the parsed one stores its runner in `selected`.
+void register_commands(CLI::App& app, CommandRunner& selected);
+
+// One registration function per subcommand (defined in cmd_<name>.cpp).
+void register_validate(CLI::App& app, CommandRunner& selected);
+
+/// Entry point of dynamite_mpi: parses the command line, runs the subcommand, maps exceptions to
+/// exit codes (InputError -> 2, other errors -> 1) with a one-line message on stderr.
+int main(int argc, char** argv);
+
+}  // namespace dynamite::driver

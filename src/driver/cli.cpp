@@ -1,0 +1,73 @@
+#include <mpi.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "dynamite/core/error.hpp"
+#include "dynamite/core/version.hpp"
+#include "dynamite/driver/commands.hpp"
+
+namespace dynamite::driver {
+
+void register_commands(CLI::App& app, CommandRunner& selected) {
+  register_validate(app, selected);
+}
+
+namespace {
+
+/// MPI is initialised only when the process was started by mpiexec/srun, so that plain
+/// `dynamite_mpi validate` works on a login node without an MPI runtime.
+bool launched_by_mpi() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_STEP_ID"})
+    if (std::getenv(var)) return true;
+  return false;
+}
+
+struct MpiSession {
+  bool active = false;
+  MpiSession(int& argc, char**& argv) {
+    if (launched_by_mpi()) {
+      int provided = 0;
+      MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+      active = true;
+    }
+  }
+  ~MpiSession() {
+    if (active) MPI_Finalize();
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MpiSession mpi(argc, argv);
+  CLI::App app{"DYNAMITE-MPI: triaxial Schwarzschild orbit-superposition models on MPI clusters.\n"
+               "Reads an unchanged DYNAMITE project (config YAML, MGE, kinematics, apertures, bins)."};
+  app.set_version_flag("--version", std::string("dynamite_mpi ") + kVersion +
+                                        " (reproduces DYNAMITE " + kReferenceDynamiteVersion + ")");
+  app.require_subcommand(1);
+  CommandRunner selected;
+  register_commands(app, selected);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_code::input_error;
+  }
+  try {
+    return selected ? selected() : exit_code::failure;
+  } catch (const InputError& e) {
+    spdlog::error("{}", e.what());
+    std::cerr << "dynamite_mpi: error: " << e.what() << "\n";
+    return exit_code::input_error;
+  } catch (const NotSupportedError& e) {
+    std::cerr << "dynamite_mpi: not supported yet: " << e.what() << "\n";
+    return exit_code::input_error;
+  } catch (const std::exception& e) {
+    std::cerr << "dynamite_mpi: error: " << e.what() << "\n";
+    return exit_code::failure;
+  }
+}
+
+}  // namespace dynamite::driver
