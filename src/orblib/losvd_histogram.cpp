@@ -1,0 +1,167 @@
+#include "dynamite/orblib/losvd_histogram.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "dynamite/core/error.hpp"
+#include "dynamite/core/units.hpp"
+
+namespace dynamite::orblib {
+
+namespace {
+constexpr std::size_t kPsfTableSize = std::size_t{1} << 18;
+}
+
+void append_bundle(LosvdCube& cube, const BundleLosvd& rows) {
+  if (static_cast<int>(rows.first.size()) != cube.n_apertures)
+    throw std::invalid_argument("append_bundle: bundle rows do not match the cube's apertures");
+  if (cube.offset.empty()) cube.offset.push_back(0);
+  std::int64_t off = cube.offset.back();
+  for (int a = 0; a < cube.n_apertures; ++a) {
+    cube.first.push_back(rows.first[a]);
+    cube.count.push_back(rows.count[a]);
+    off += rows.count[a];
+    cube.offset.push_back(off);
+  }
+  cube.values.insert(cube.values.end(), rows.values.begin(), rows.values.end());
+  ++cube.n_bundles;
+}
+
+LosvdObserver::LosvdObserver(const physics::ViewingAngles& angles, double arcsec_to_km,
+                             const io::KinematicSet& set, std::uint64_t seed, int set_index) {
+  const auto& g = set.apertures;
+  if (g.nx <= 0 || g.ny <= 0 || g.extent_x <= 0 || g.extent_y <= 0)
+    throw InputError(set.aperturefile, "", 0, "LosvdObserver: aperture grid has no extent");
+  if (set.histogram.bins <= 0 || set.histogram.width <= 0)
+    throw InputError(set.datafile, "hist_width/hist_bins", 0,
+                     "LosvdObserver: histogram needs a positive width and number of bins");
+  nx_ = g.nx, ny_ = g.ny;
+  x0_ = g.min_x * arcsec_to_km, y0_ = g.min_y * arcsec_to_km;
+  lx_ = g.extent_x * arcsec_to_km, ly_ = g.extent_y * arcsec_to_km;
+  n_vbins_ = set.histogram.bins;
+  dv_ = set.histogram.width / n_vbins_;
+  center_ = set.histogram.center;
+  vbeg_ = center_ - 0.5 * set.histogram.width;
+  n_apertures_ = set.bins.n_bins;
+  pixel_aperture_.resize(set.bins.pixel_bin.size());
+  for (std::size_t p = 0; p < pixel_aperture_.size(); ++p)
+    pixel_aperture_[p] = set.bins.pixel_bin[p] - 1;  // 0 (unused pixel) becomes -1
+
+  // Sky frame of the original: line of sight n, sky axes ex, ey with ex x ey = n; the aperture
+  // grid is rotated by alpha = pi/2 - angle - psi.
+  const double th = units::deg_to_rad(angles.theta_deg), ph = units::deg_to_rad(angles.phi_deg);
+  const std::array<double, 3> n{std::sin(th) * std::cos(ph), std::sin(th) * std::sin(ph), std::cos(th)};
+  const std::array<double, 3> ex{-std::sin(ph), std::cos(ph), 0.0};
+  const std::array<double, 3> ey{-std::cos(th) * std::cos(ph), -std::cos(th) * std::sin(ph), std::sin(th)};
+  const double alpha = units::pi / 2 - units::deg_to_rad(g.angle_deg + angles.psi_deg);
+  const double ca = std::cos(alpha), sa = std::sin(alpha);
+  for (int m = 0; m < 8; ++m) {
+    for (int i = 0; i < 3; ++i) {
+      const double s = kMirrorSigns[m][i];
+      mirror_[m].X[i] = s * (ca * ex[i] - sa * ey[i]);
+      mirror_[m].Y[i] = s * (sa * ex[i] + ca * ey[i]);
+      mirror_[m].V[i] = s * n[i];
+    }
+  }
+
+  // PSF offset table: component k with probability |w_k| / sum |w|, isotropic Gaussian of sigma_k.
+  const auto& psf = set.psf;
+  double wsum = 0;
+  for (double w : psf.weight) wsum += std::abs(w);
+  bool any_blur = false;
+  for (double s : psf.sigma_arcsec) any_blur |= s * arcsec_to_km > 1.0;  // original: sigma <= 1 km: none
+  if (!any_blur || psf.sigma_arcsec.empty() || wsum <= 0) return;
+  OrbitRng rng(seed, {static_cast<std::uint64_t>(RngStream::PsfTable),
+                      static_cast<std::uint64_t>(set_index)});
+  psf_dx_.resize(kPsfTableSize);
+  psf_dy_.resize(kPsfTableSize);
+  std::vector<double> cumulative(psf.weight.size());
+  double acc = 0;
+  for (std::size_t k = 0; k < psf.weight.size(); ++k) cumulative[k] = (acc += std::abs(psf.weight[k]) / wsum);
+  for (std::size_t i = 0; i < kPsfTableSize; ++i) {
+    std::size_t k = 0;
+    if (psf.weight.size() > 1) {
+      const double u = rng.uniform();
+      while (k + 1 < cumulative.size() && u > cumulative[k]) ++k;
+    }
+    const double sigma = psf.sigma_arcsec[k] * arcsec_to_km;
+    double g1, g2;
+    rng.gaussian_pair(g1, g2);
+    psf_dx_[i] = static_cast<float>(sigma * g1);
+    psf_dy_[i] = static_cast<float>(sigma * g2);
+  }
+}
+
+int LosvdObserver::aperture_of(double X, double Y) const {
+  // X, Y are in the aperture frame relative to the grid corner (km); strict inequalities as the
+  // original, so points on the border are outside.
+  if (!(X > 0 && X < lx_ && Y > 0 && Y < ly_)) return -1;
+  const int ix = std::min(static_cast<int>(X * nx_ / lx_), nx_ - 1);
+  const int iy = std::min(static_cast<int>(Y * ny_ / ly_), ny_ - 1);
+  return pixel_aperture_[static_cast<std::size_t>(iy) * nx_ + ix];
+}
+
+int LosvdObserver::vbin_of(double v) const {
+  const double f = (v - vbeg_) / dv_;
+  if (!(f > 0)) return 0;
+  if (f >= n_vbins_) return n_vbins_ - 1;
+  return static_cast<int>(f);
+}
+
+void LosvdObserver::accumulate(const OrbitSamples& s, OrbitType type, OrbitRng& rng,
+                               std::span<double> acc) const {
+  if (acc.size() != accumulator_size())
+    throw std::invalid_argument("LosvdObserver: accumulator has the wrong size");
+  const std::size_t n = s.size();
+  const bool blur = !psf_dx_.empty();
+  for (int m = 0; m < 8; ++m) {
+    const MirrorProjection& P = mirror_[m];
+    const double c = mirror_velocity_factor(kMirrorSigns[m], type);
+    const double V0 = c * P.V[0], V1 = c * P.V[1], V2 = c * P.V[2];
+    std::size_t t = blur ? static_cast<std::size_t>(rng.uniform() * kPsfTableSize) : 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      double X = P.X[0] * s.x[i] + P.X[1] * s.y[i] + P.X[2] * s.z[i] - x0_;
+      double Y = P.Y[0] * s.x[i] + P.Y[1] * s.y[i] + P.Y[2] * s.z[i] - y0_;
+      if (blur) {
+        X += psf_dx_[t];
+        Y += psf_dy_[t];
+        t = (t + 1) & (kPsfTableSize - 1);
+      }
+      const int a = aperture_of(X, Y);
+      if (a < 0) continue;
+      const double v = V0 * s.vx[i] + V1 * s.vy[i] + V2 * s.vz[i];
+      acc[static_cast<std::size_t>(a) * n_vbins_ + vbin_of(v)] += 1.0;
+    }
+  }
+}
+
+BundleLosvd LosvdObserver::finalize(std::span<const double> acc, double total_points) const {
+  BundleLosvd out;
+  out.first.resize(n_apertures_);
+  out.count.resize(n_apertures_);
+  const double norm = total_points > 0 ? 1.0 / total_points : 0.0;
+  for (int a = 0; a < n_apertures_; ++a) {
+    const double* row = acc.data() + static_cast<std::size_t>(a) * n_vbins_;
+    int lo = 0, hi = n_vbins_ - 1;
+    while (lo <= hi && row[lo] == 0) ++lo;
+    while (hi >= lo && row[hi] == 0) --hi;
+    out.first[a] = lo <= hi ? lo : 0;
+    out.count[a] = lo <= hi ? hi - lo + 1 : 0;
+    for (int k = lo; k <= hi; ++k) out.values.push_back(row[k] * norm);
+  }
+  return out;
+}
+
+LosvdCube LosvdObserver::empty_cube() const {
+  LosvdCube c;
+  c.n_apertures = n_apertures_;
+  c.n_vbins = n_vbins_;
+  c.dv = dv_;
+  c.center = center_;
+  c.offset.push_back(0);
+  return c;
+}
+
+}  // namespace dynamite::orblib
