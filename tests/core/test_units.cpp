@@ -18,3 +18,21 @@ TEST(Errors, InputErrorNamesFileLineAndPath) {
             "cfg.yaml:17: system_components.stars.parameters.q.value: expected a number");
   EXPECT_EQ(e.line(), 17);
 }
+
+#include "dynamite/core/logging.hpp"
+
+TEST(Logging, FileNamesFollowTheOriginal) {
+  logging::Options o;
+  o.directory = "/tmp/x";
+  EXPECT_EQ(logging::logfile_path(o)->string(), "/tmp/x/dynamite.log");
+  o.logfile = "run1";
+  EXPECT_EQ(logging::logfile_path(o)->string(), "/tmp/x/run1.log");
+  o.logfile = "timestamp";
+  const std::string ts = logging::logfile_path(o)->filename().string();
+  EXPECT_EQ(ts.size(), std::string("dynamite20261122-144210123456.log").size()) << ts;
+  EXPECT_EQ(ts.rfind("dynamite20", 0), 0u);
+  o.no_logfile = true;
+  EXPECT_FALSE(logging::logfile_path(o).has_value());
+  EXPECT_THROW(logging::parse_level("verbose", "--console-level"), InputError);
+  EXPECT_EQ(logging::parse_level("WARNING", "x"), spdlog::level::warn);
+}
