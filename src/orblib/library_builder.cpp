@@ -1,0 +1,330 @@
+#include "dynamite/orblib/library_builder.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include "dynamite/core/error.hpp"
+
+namespace dynamite::orblib {
+
+LibraryBuilder::LibraryBuilder(LibrarySettings settings, IntrinsicGridObserver grid,
+                               std::vector<LosvdObserver> losvd, std::vector<std::string> set_names,
+                               OrbitIntegrator integrator, BindingEnergy energy)
+    : s_(settings),
+      grid_(std::move(grid)),
+      losvd_(std::move(losvd)),
+      set_names_(std::move(set_names)),
+      integrate_(std::move(integrator)),
+      energy_(std::move(energy)) {
+  if (s_.nE <= 0 || s_.nI2 <= 0 || s_.nI3 <= 0 || s_.dithering <= 0 || s_.sampling <= 0)
+    throw std::invalid_argument("LibraryBuilder: library dimensions and sampling must be positive");
+  if (losvd_.size() != set_names_.size())
+    throw std::invalid_argument("LibraryBuilder: one name per kinematic set needed");
+}
+
+std::vector<StartPoint> LibraryBuilder::member_starts(int b, std::span<const StartPoint> space) const {
+  const int nd = s_.dithering;
+  const int nI2d = s_.nI2 * nd, nI3d = s_.nI3 * nd;
+  if (static_cast<long>(space.size()) != static_cast<long>(s_.nE) * nd * nI2d * nI3d)
+    throw std::invalid_argument(fmt::format(
+        "LibraryBuilder: start space has {} points, expected {}", space.size(),
+        static_cast<long>(s_.nE) * nd * nI2d * nI3d));
+  // Bundle b decodes with I3 fastest; member m with d3 fastest (the original's numbering).
+  const int I3 = b % s_.nI3, I2 = (b / s_.nI3) % s_.nI2, E = b / (s_.nI3 * s_.nI2);
+  std::vector<StartPoint> out;
+  for (int m = 0; m < members(); ++m) {
+    const int d3 = m % nd, d2 = (m / nd) % nd, d1 = m / (nd * nd);
+    const int i = E * nd + d1, j = I2 * nd + d2, k = I3 * nd + d3;
+    out.push_back(space[(static_cast<std::size_t>(i) * nI2d + j) * nI3d + k]);
+  }
+  return out;
+}
+
+bool LibraryBuilder::integrate_member(BundleKind kind, int b, int m, const StartPoint& sp,
+                                      OrbitSamples& samples, std::string& reason) const {
+  const double t_end = s_.orbital_periods * sp.tcirc;
+  if (!(t_end > 0) || !std::isfinite(t_end)) {
+    reason = fmt::format("non-positive integration time (tcirc = {})", sp.tcirc);
+    return false;
+  }
+  const double e0 = energy_(sp.w);
+  std::vector<double> times(s_.sampling);
+  double tol = s_.accuracy;
+  for (int attempt = 0; tol >= s_.min_tolerance; ++attempt, tol *= 0.1) {
+    // Samples at a random phase: t_n = (1 + u + n) dt, n = 0..sampling-1, dt = T / (sampling + 4).
+    OrbitRng rng(s_.seed, {static_cast<std::uint64_t>(RngStream::SamplingPhase),
+                           static_cast<std::uint64_t>(kind), static_cast<std::uint64_t>(b),
+                           static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(attempt)});
+    const double dt = t_end / (s_.sampling + 4);
+    const double u = rng.uniform();
+    for (int n = 0; n < s_.sampling; ++n) times[n] = (1.0 + u + n) * dt;
+    const IntegrationResult r = integrate_(sp.w, t_end, tol, tol, times, samples);
+    if (r.status != IntegrationStatus::Success) {
+      reason = fmt::format("integrator status {} at tolerance {:g}", static_cast<int>(r.status), tol);
+      continue;
+    }
+    const double de = std::abs((energy_(r.w_end) - e0) / e0);
+    if (de < s_.energy_tolerance) return true;
+    reason = fmt::format("energy error {:.3g} at tolerance {:g}", de, tol);
+  }
+  return false;
+}
+
+BundleResult LibraryBuilder::build_bundle(BundleKind kind, int b,
+                                          std::span<const StartPoint> space) const {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto starts = member_starts(b, space);
+  BundleResult res;
+  res.eiii = {b / (s_.nI3 * s_.nI2) + 1, (b / s_.nI3) % s_.nI2 + 1, b % s_.nI3 + 1};
+  std::vector<double> qacc(grid_.accumulator_size(), 0.0);
+  std::vector<std::vector<double>> lacc;
+  for (const auto& o : losvd_) lacc.emplace_back(o.accumulator_size(), 0.0);
+  OrbitSamples samples;
+  samples.resize(s_.sampling);
+  for (int m = 0; m < members(); ++m) {
+    const StartPoint& sp = starts[m];
+    res.notreg |= sp.noreg;
+    std::string reason;
+    if (!integrate_member(kind, b, m, sp, samples, reason)) {
+      // A failed orbit contributes no light; it is flagged and reported, never replaced.
+      res.member_type.push_back(static_cast<int>(OrbitType::Other));
+      res.member_failed.push_back(1);
+      res.classification.insert(res.classification.end(), 5, 0.0);
+      res.failures.push_back(fmt::format("{} bundle {} member {}: {}",
+                                         kind == BundleKind::Tube ? "tube" : "box", b + 1, m + 1, reason));
+      continue;
+    }
+    const OrbitClassification cls = classify_orbit(samples);
+    res.member_type.push_back(static_cast<int>(cls.type));
+    res.member_failed.push_back(0);
+    res.classification.insert(res.classification.end(), cls.averages.begin(), cls.averages.end());
+    grid_.accumulate(samples, cls.type, qacc);
+    for (std::size_t k = 0; k < losvd_.size(); ++k) {
+      OrbitRng rng(s_.seed, {static_cast<std::uint64_t>(RngStream::Psf), static_cast<std::uint64_t>(kind),
+                             static_cast<std::uint64_t>(b), static_cast<std::uint64_t>(m), k});
+      losvd_[k].accumulate(samples, cls.type, rng, lacc[k]);
+    }
+  }
+  // Normalise by all members, failed ones included, so a failure shows as missing light.
+  const double n_points = static_cast<double>(members()) * s_.sampling;
+  grid_.finalize(qacc, n_points);
+  res.qgrid = std::move(qacc);
+  for (std::size_t k = 0; k < losvd_.size(); ++k) res.losvd.push_back(losvd_[k].finalize(lacc[k], 8.0 * n_points));
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+OrbitLibrary LibraryBuilder::assemble(const std::vector<BundleResult>& tubes,
+                                      const std::vector<BundleResult>& boxes) const {
+  OrbitLibrary lib;
+  lib.nE = s_.nE, lib.nI2 = s_.nI2, lib.nI3 = s_.nI3, lib.dithering = s_.dithering;
+  lib.grid = grid_.spec();
+  lib.kinematic_set_names = set_names_;
+  lib.random_seed = static_cast<std::int64_t>(s_.seed);
+  auto fill = [&](BundleSet& set, const std::vector<BundleResult>& results) {
+    set.n_bundles = static_cast<int>(results.size());
+    set.members = members();
+    set.set_n_cells(grid_.spec().n_cells());
+    for (const auto& o : losvd_) set.losvd.push_back(o.empty_cube());
+    for (const auto& r : results) {
+      set.eiii.insert(set.eiii.end(), r.eiii.begin(), r.eiii.end());
+      set.notreg.push_back(r.notreg);
+      set.member_type.insert(set.member_type.end(), r.member_type.begin(), r.member_type.end());
+      set.member_failed.insert(set.member_failed.end(), r.member_failed.begin(), r.member_failed.end());
+      set.classification.insert(set.classification.end(), r.classification.begin(), r.classification.end());
+      set.qgrid.insert(set.qgrid.end(), r.qgrid.begin(), r.qgrid.end());
+      for (std::size_t k = 0; k < losvd_.size(); ++k) append_bundle(set.losvd[k], r.losvd[k]);
+    }
+  };
+  fill(lib.tube, tubes);
+  fill(lib.box, boxes);
+  return lib;
+}
+
+std::vector<int> assign_tasks(std::span<const double> cost, int n_ranks) {
+  std::vector<int> order(cost.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return cost[a] > cost[b]; });
+  std::vector<double> load(n_ranks, 0.0);
+  std::vector<int> owner(cost.size(), 0);
+  for (int t : order) {
+    const int r = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    owner[t] = r;
+    load[r] += cost[t];
+  }
+  return owner;
+}
+
+namespace {
+
+class Writer {
+ public:
+  template <class T>
+  void scalar(const T& v) {
+    const char* p = reinterpret_cast<const char*>(&v);
+    buf.insert(buf.end(), p, p + sizeof(T));
+  }
+  template <class T>
+  void vec(const std::vector<T>& v) {
+    scalar<std::uint64_t>(v.size());
+    const char* p = reinterpret_cast<const char*>(v.data());
+    buf.insert(buf.end(), p, p + v.size() * sizeof(T));
+  }
+  std::vector<char> buf;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const char> b) : buf(b) {}
+  template <class T>
+  T scalar() {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, buf.data() + pos, sizeof(T));
+    pos += sizeof(T);
+    return v;
+  }
+  template <class T>
+  std::vector<T> vec() {
+    const auto n = scalar<std::uint64_t>();
+    need(n * sizeof(T));
+    std::vector<T> v(n);
+    std::memcpy(v.data(), buf.data() + pos, n * sizeof(T));
+    pos += n * sizeof(T);
+    return v;
+  }
+
+ private:
+  void need(std::size_t n) const {
+    if (pos + n > buf.size()) throw std::runtime_error("unpack(BundleResult): truncated buffer");
+  }
+  std::span<const char> buf;
+  std::size_t pos = 0;
+};
+
+}  // namespace
+
+std::vector<char> pack(const BundleResult& r) {
+  Writer w;
+  w.vec(r.qgrid);
+  w.scalar<std::uint64_t>(r.losvd.size());
+  for (const auto& l : r.losvd) {
+    w.vec(l.first);
+    w.vec(l.count);
+    w.vec(l.values);
+  }
+  w.vec(r.member_type);
+  w.vec(r.member_failed);
+  w.vec(r.classification);
+  w.scalar(r.notreg);
+  w.scalar(r.eiii);
+  w.scalar<std::uint64_t>(r.failures.size());
+  for (const auto& f : r.failures) w.vec(std::vector<char>(f.begin(), f.end()));
+  w.scalar(r.seconds);
+  return std::move(w.buf);
+}
+
+BundleResult unpack(std::span<const char> bytes) {
+  Reader rd(bytes);
+  BundleResult r;
+  r.qgrid = rd.vec<double>();
+  const auto nsets = rd.scalar<std::uint64_t>();
+  for (std::uint64_t k = 0; k < nsets; ++k) {
+    BundleLosvd l;
+    l.first = rd.vec<std::int32_t>();
+    l.count = rd.vec<std::int32_t>();
+    l.values = rd.vec<double>();
+    r.losvd.push_back(std::move(l));
+  }
+  r.member_type = rd.vec<std::int32_t>();
+  r.member_failed = rd.vec<std::int32_t>();
+  r.classification = rd.vec<double>();
+  r.notreg = rd.scalar<std::int32_t>();
+  r.eiii = rd.scalar<std::array<std::int32_t, 3>>();
+  const auto nf = rd.scalar<std::uint64_t>();
+  for (std::uint64_t k = 0; k < nf; ++k) {
+    const auto c = rd.vec<char>();
+    r.failures.emplace_back(c.begin(), c.end());
+  }
+  r.seconds = rd.scalar<double>();
+  return r;
+}
+
+OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tubes,
+                                   std::span<const StartPoint> boxes,
+                                   std::vector<FailedOrbit>* failed) const {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  const int nb = n_bundles();
+  // Tasks 0..nb-1 are tube bundles, nb..2nb-1 box bundles; boxes cost about twice as much.
+  std::vector<double> cost(2 * nb);
+  for (int t = 0; t < 2 * nb; ++t) cost[t] = t < nb ? 1.0 : 1.8;
+  const std::vector<int> owner = assign_tasks(cost, size);
+
+  // Each rank packs its results as [task id, byte count, bytes] records.
+  std::vector<char> mine;
+  for (int t = 0; t < 2 * nb; ++t) {
+    if (owner[t] != rank) continue;
+    const BundleKind kind = t < nb ? BundleKind::Tube : BundleKind::Box;
+    const int b = t % nb;
+    const BundleResult r = build_bundle(kind, b, kind == BundleKind::Tube ? tubes : boxes);
+    const std::vector<char> bytes = pack(r);
+    const std::int64_t header[2] = {t, static_cast<std::int64_t>(bytes.size())};
+    const char* hp = reinterpret_cast<const char*>(header);
+    mine.insert(mine.end(), hp, hp + sizeof(header));
+    mine.insert(mine.end(), bytes.begin(), bytes.end());
+  }
+  // Gather to rank 0 (sizes first; counts fit in int for libraries up to ~2 GB per rank).
+  const long long my_size = static_cast<long long>(mine.size());
+  if (my_size > std::numeric_limits<int>::max())
+    throw std::runtime_error("LibraryBuilder: a rank's share of the library exceeds 2 GB");
+  int n = static_cast<int>(my_size);
+  std::vector<int> sizes(size), displs(size);
+  MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm);
+  std::vector<char> all;
+  if (rank == 0) {
+    long long total = 0;
+    for (int r = 0; r < size; ++r) {
+      displs[r] = static_cast<int>(total);
+      total += sizes[r];
+    }
+    all.resize(total);
+  }
+  MPI_Gatherv(mine.data(), n, MPI_CHAR, all.data(), sizes.data(), displs.data(), MPI_CHAR, 0, comm);
+  if (rank != 0) return {};
+
+  std::vector<BundleResult> results(2 * nb);
+  std::size_t pos = 0;
+  while (pos < all.size()) {
+    std::int64_t header[2];
+    std::memcpy(header, all.data() + pos, sizeof(header));
+    pos += sizeof(header);
+    results[header[0]] = unpack(std::span<const char>(all.data() + pos, header[1]));
+    pos += header[1];
+  }
+  std::vector<BundleResult> tube_res(std::make_move_iterator(results.begin()),
+                                     std::make_move_iterator(results.begin() + nb));
+  std::vector<BundleResult> box_res(std::make_move_iterator(results.begin() + nb),
+                                    std::make_move_iterator(results.end()));
+  if (failed) {
+    for (int t = 0; t < 2 * nb; ++t) {
+      const auto& r = t < nb ? tube_res[t] : box_res[t - nb];
+      for (const auto& f : r.failures) {
+        spdlog::warn("orbit failed to integrate: {}", f);
+        failed->push_back({t < nb ? BundleKind::Tube : BundleKind::Box, t % nb + 1, 0, f});
+      }
+    }
+  }
+  return assemble(tube_res, box_res);
+}
+
+}  // namespace dynamite::orblib

@@ -1,0 +1,31 @@
+// Run under mpiexec with 2 and 3 ranks: the library built over all ranks is bit-identical to the
+// one built on a single rank.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include "builder_fixture.hpp"
+
+using namespace dynamite::orblib;
+using namespace dynamite::orblib::testfix;
+
+TEST(LibraryBuilderMpi, IdenticalForAnyNumberOfRanks) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  ASSERT_GE(size, 2);
+  LibrarySettings s = small_settings();
+  std::vector<StartPoint> tubes, boxes;
+  make_start_spaces(s, tubes, boxes);
+  const auto builder = make_builder(s);
+  const OrbitLibrary parallel = builder.build(MPI_COMM_WORLD, tubes, boxes, nullptr);
+  if (rank != 0) return;
+  const OrbitLibrary serial = builder.build(MPI_COMM_SELF, tubes, boxes, nullptr);
+  for (auto [p, q] : {std::pair{&parallel.tube, &serial.tube}, std::pair{&parallel.box, &serial.box}}) {
+    EXPECT_EQ(p->qgrid, q->qgrid);
+    EXPECT_EQ(p->classification, q->classification);
+    EXPECT_EQ(p->member_type, q->member_type);
+    EXPECT_EQ(p->losvd[0].values, q->losvd[0].values);
+    EXPECT_EQ(p->losvd[0].first, q->losvd[0].first);
+    EXPECT_EQ(p->losvd[0].offset, q->losvd[0].offset);
+  }
+}

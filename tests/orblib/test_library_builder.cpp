@@ -1,0 +1,120 @@
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <numeric>
+
+#include "builder_fixture.hpp"
+
+using namespace dynamite::orblib;
+using namespace dynamite::orblib::testfix;
+
+namespace {
+struct MpiGuard {
+  MpiGuard() {
+    int init = 0;
+    MPI_Initialized(&init);
+    if (!init) MPI_Init(nullptr, nullptr);
+  }
+};
+}  // namespace
+
+TEST(LibraryBuilder, MemberNumberingFollowsTheOriginal) {
+  LibrarySettings s = small_settings();
+  std::vector<StartPoint> tubes, boxes;
+  make_start_spaces(s, tubes, boxes);
+  auto b = make_builder(s);
+  // Bundle 0-based b = 5 -> (E, I2, I3) = (1, 3, 2) 1-based with I3 fastest (nI3 = 2, nI2 = 4);
+  // member 1 (0-based) -> d3 = 2, so the start point is (i, j, k) = (1, 5, 4) on the dithered grid.
+  auto m = b.member_starts(5, tubes);
+  ASSERT_EQ(m.size(), 8u);
+  EXPECT_EQ(m[0].i, 1);
+  EXPECT_EQ(m[0].j, 5);
+  EXPECT_EQ(m[0].k, 3);
+  EXPECT_EQ(m[1].k, 4);
+  EXPECT_EQ(m[2].j, 6);
+  EXPECT_EQ(m[4].i, 2);
+}
+
+TEST(LibraryBuilder, BundlesAreNormalisedAndDeterministic) {
+  MpiGuard mpi;
+  LibrarySettings s = small_settings();
+  std::vector<StartPoint> tubes, boxes;
+  make_start_spaces(s, tubes, boxes);
+  auto builder = make_builder(s);
+  const auto lib = builder.build(MPI_COMM_SELF, tubes, boxes, nullptr);
+  ASSERT_EQ(lib.tube.n_bundles, 24);
+  ASSERT_EQ(lib.box.n_bundles, 24);
+  const int nc = lib.grid.n_cells();
+  for (const BundleSet* set : {&lib.tube, &lib.box}) {
+    for (int b = 0; b < set->n_bundles; ++b) {
+      double mass = 0;
+      for (int c = 0; c < nc; ++c) mass += set->density(b, c);
+      EXPECT_NEAR(mass, 1.0, 1e-12);
+      double light = 0;
+      for (int a = 0; a < set->losvd[0].n_apertures; ++a) light += set->losvd[0].aperture_mass(b, a);
+      EXPECT_GT(light, 0.0);
+      EXPECT_LE(light, 1.0 + 1e-12);
+    }
+  }
+  // The same seed gives the same library; another seed moves the PSF offsets and sampling phase.
+  const auto again = make_builder(s).build(MPI_COMM_SELF, tubes, boxes, nullptr);
+  EXPECT_EQ(lib.tube.losvd[0].values, again.tube.losvd[0].values);
+  EXPECT_EQ(lib.box.qgrid, again.box.qgrid);
+  s.seed = 7;
+  const auto other = make_builder(s).build(MPI_COMM_SELF, tubes, boxes, nullptr);
+  EXPECT_NE(lib.tube.losvd[0].values, other.tube.losvd[0].values);
+}
+
+TEST(LibraryBuilder, FailedOrbitsAreFlaggedAndContributeNoLight) {
+  MpiGuard mpi;
+  LibrarySettings s = small_settings();
+  std::vector<StartPoint> tubes, boxes;
+  make_start_spaces(s, tubes, boxes);
+  // Fail every box orbit starting beyond x = 2.5e14 km.
+  auto builder = make_builder(s, 2.5e14);
+  std::vector<FailedOrbit> failed;
+  const auto lib = builder.build(MPI_COMM_SELF, tubes, boxes, &failed);
+  long n_flagged = std::accumulate(lib.box.member_failed.begin(), lib.box.member_failed.end(), 0L);
+  long n_tube_flagged = std::accumulate(lib.tube.member_failed.begin(), lib.tube.member_failed.end(), 0L);
+  EXPECT_GT(n_flagged, 0);
+  EXPECT_EQ(static_cast<long>(failed.size()), n_flagged + n_tube_flagged);
+  ASSERT_FALSE(failed.empty());
+  EXPECT_NE(failed[0].reason.find("member"), std::string::npos);
+  // A bundle with failed members has less than unit mass: the missing members are not replaced.
+  for (int b = 0; b < lib.box.n_bundles; ++b) {
+    int nf = 0;
+    for (int m = 0; m < lib.box.members; ++m) nf += lib.box.member_failed[b * lib.box.members + m];
+    double mass = 0;
+    for (int c = 0; c < lib.grid.n_cells(); ++c) mass += lib.box.density(b, c);
+    EXPECT_NEAR(mass, 1.0 - static_cast<double>(nf) / lib.box.members, 1e-12);
+  }
+}
+
+TEST(LibraryBuilder, PackUnpackRoundTrip) {
+  BundleResult r;
+  r.qgrid = {1.0, 2.5};
+  r.losvd.push_back({{0, 3}, {2, 1}, {0.1, 0.2, 0.3}});
+  r.member_type = {3, 4};
+  r.member_failed = {0, 1};
+  r.classification = {1, 2, 3, 4, 5};
+  r.notreg = 1;
+  r.eiii = {2, 3, 4};
+  r.failures = {"box bundle 3 member 2: energy error"};
+  r.seconds = 0.5;
+  const auto back = unpack(pack(r));
+  EXPECT_EQ(back.qgrid, r.qgrid);
+  EXPECT_EQ(back.losvd[0].values, r.losvd[0].values);
+  EXPECT_EQ(back.losvd[0].first, r.losvd[0].first);
+  EXPECT_EQ(back.eiii, r.eiii);
+  EXPECT_EQ(back.failures, r.failures);
+  EXPECT_EQ(back.notreg, 1);
+}
+
+TEST(LibraryBuilder, TaskAssignmentBalancesCost) {
+  std::vector<double> cost(10, 1.0);
+  for (int i = 5; i < 10; ++i) cost[i] = 2.0;
+  const auto owner = assign_tasks(cost, 3);
+  std::vector<double> load(3, 0.0);
+  for (int t = 0; t < 10; ++t) load[owner[t]] += cost[t];
+  EXPECT_LE(*std::max_element(load.begin(), load.end()) - *std::min_element(load.begin(), load.end()), 1.0);
+}
