@@ -58,7 +58,6 @@ int main(int argc, char** argv) {
   try {
     return selected ? selected() : exit_code::failure;
   } catch (const InputError& e) {
-    spdlog::error("{}", e.what());
     std::cerr << "dynamite_mpi: error: " << e.what() << "\n";
     return exit_code::input_error;
   } catch (const NotSupportedError& e) {

@@ -20,14 +20,14 @@ std::optional<fs::path> shared_dir() {
     if (fs::is_directory(p / "reference-outputs")) return fs::canonical(p);
     return std::nullopt;
   }
-  fs::path p = source_dir() / ".." / "shared";
+  fs::path p = DYNAMITE_SHARED_DIR_DEFAULT;
   if (fs::is_directory(p / "reference-outputs")) return fs::canonical(p);
   return std::nullopt;
 }
 
 fs::path source_dir() {
   if (const char* env = std::getenv("DYNAMITE_SOURCE_DIR"); env && *env) return fs::path(env);
-  return fs::current_path();
+  return fs::path(DYNAMITE_SOURCE_DIR_DEFAULT);
 }
 
 TempDir::TempDir(const std::string& tag) {
@@ -72,8 +72,9 @@ CommandResult run_command(const std::string& command, const fs::path& cwd) {
 }
 
 CommandResult run_dynamite(const std::string& args, const fs::path& cwd) {
-  const char* exe = std::getenv("DYNAMITE_MPI_EXE");
-  std::string cmd = exe ? std::string("'") + exe + "'" : std::string("dynamite_mpi");
+  const char* env = std::getenv("DYNAMITE_MPI_EXE");
+  const std::string exe = env && *env ? env : DYNAMITE_MPI_EXE_DEFAULT;
+  std::string cmd = "'" + exe + "'";
   return run_command(cmd + " " + args, cwd);
 }
 
