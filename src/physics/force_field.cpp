@@ -94,6 +94,7 @@ InterpolatedForceField::InterpolatedForceField(std::shared_ptr<const Potential> 
   du_ = (std::log(g_.r_max) - u0_) / (g_.n_u - 1);
   dc_ = 1.0 / (g_.n_c - 1);
   dw_ = 1.0 / (g_.n_w - 1);
+  inv_du_ = 1 / du_, inv_dc_ = g_.n_c - 1, inv_dw_ = g_.n_w - 1;
   // Stay one node inside the radial ends, where the stencil is still centred.
   r2_min_ = std::exp(2 * (u0_ + du_)), r2_max_ = std::exp(2 * (u0_ + du_ * (g_.n_u - 2)));
 }
@@ -106,11 +107,11 @@ Vec3 InterpolatedForceField::acceleration(const Vec3& x) const {
   // Tabulation variables |z|/r and |y|/sqrt(x^2+y^2): uniform in them means nodes crowd towards the
   // symmetry planes, where flattened potentials vary fastest with direction.
   const double c = std::sqrt(z2 / r2);
-  const double w = rho2 > 0 ? std::sqrt(y2 / rho2) : 0.0;
+  const double w = rho2 > 0 ? std::sqrt(y2 / rho2) : 0.0;  // two divisions: cheaper than atan2
   double su, sc, sw, wu[4], wc[4], ww[4];
-  const int iu = stencil((u - u0_) / du_, g_.n_u, su);
-  const int ic = stencil(c / dc_, g_.n_c, sc);
-  const int iw = stencil(w / dw_, g_.n_w, sw);
+  const int iu = stencil((u - u0_) * inv_du_, g_.n_u, su);
+  const int ic = stencil(c * inv_dc_, g_.n_c, sc);
+  const int iw = stencil(w * inv_dw_, g_.n_w, sw);
   lagrange4(su, wu);
   lagrange4(sc, wc);
   lagrange4(sw, ww);

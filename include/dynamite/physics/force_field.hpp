@@ -54,6 +54,7 @@ class InterpolatedForceField final : public Potential {
   std::shared_ptr<const Potential> direct_;
   ForceFieldGrid g_;
   double u0_ = 0, du_ = 0, dc_ = 0, dw_ = 0, r2_min_ = 0, r2_max_ = 0;
+  double inv_du_ = 0, inv_dc_ = 0, inv_dw_ = 0;
   std::vector<double> table_;  ///< [iu][ic][iw][3]
 };
 
