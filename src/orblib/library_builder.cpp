@@ -122,19 +122,18 @@ BundleResult LibraryBuilder::build_bundle(BundleKind kind, int b,
   return res;
 }
 
-OrbitLibrary LibraryBuilder::assemble(const std::vector<BundleResult>& tubes,
-                                      const std::vector<BundleResult>& boxes) const {
+OrbitLibrary LibraryBuilder::assemble(std::vector<BundleResult> tubes, std::vector<BundleResult> boxes) const {
   OrbitLibrary lib;
   lib.nE = s_.nE, lib.nI2 = s_.nI2, lib.nI3 = s_.nI3, lib.dithering = s_.dithering;
   lib.grid = grid_.spec();
   lib.kinematic_set_names = set_names_;
   lib.random_seed = static_cast<std::int64_t>(s_.seed);
-  auto fill = [&](BundleSet& set, const std::vector<BundleResult>& results) {
+  auto fill = [&](BundleSet& set, std::vector<BundleResult>& results) {
     set.n_bundles = static_cast<int>(results.size());
     set.members = members();
     set.set_n_cells(grid_.spec().n_cells());
     for (const auto& o : losvd_) set.losvd.push_back(o.empty_cube());
-    for (const auto& r : results) {
+    for (auto& r : results) {
       set.eiii.insert(set.eiii.end(), r.eiii.begin(), r.eiii.end());
       set.notreg.push_back(r.notreg);
       set.member_type.insert(set.member_type.end(), r.member_type.begin(), r.member_type.end());
@@ -142,6 +141,7 @@ OrbitLibrary LibraryBuilder::assemble(const std::vector<BundleResult>& tubes,
       set.classification.insert(set.classification.end(), r.classification.begin(), r.classification.end());
       set.qgrid.insert(set.qgrid.end(), r.qgrid.begin(), r.qgrid.end());
       for (std::size_t k = 0; k < losvd_.size(); ++k) append_bundle(set.losvd[k], r.losvd[k]);
+      r = BundleResult{};  // release the bundle as soon as it is in the library
     }
   };
   fill(lib.tube, tubes);
@@ -300,6 +300,7 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
     all.resize(total);
   }
   MPI_Gatherv(mine.data(), n, MPI_CHAR, all.data(), sizes.data(), displs.data(), MPI_CHAR, 0, comm);
+  std::vector<char>().swap(mine);  // every copy is freed as soon as it has been consumed
   if (rank != 0) return {};
 
   std::vector<BundleResult> results(2 * nb);
@@ -311,6 +312,7 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
     results[header[0]] = unpack(std::span<const char>(all.data() + pos, header[1]));
     pos += header[1];
   }
+  std::vector<char>().swap(all);
   std::vector<BundleResult> tube_res(std::make_move_iterator(results.begin()),
                                      std::make_move_iterator(results.begin() + nb));
   std::vector<BundleResult> box_res(std::make_move_iterator(results.begin() + nb),
@@ -324,7 +326,7 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
       }
     }
   }
-  return assemble(tube_res, box_res);
+  return assemble(std::move(tube_res), std::move(box_res));
 }
 
 }  // namespace dynamite::orblib

@@ -71,12 +71,17 @@ std::vector<double> InterpolatedForceField::node_values(const Potential& direct,
     const Vec3 d = node_direction(zeta * zeta, eta * eta);
     const Vec3 x{r * d[0], r * d[1], r * d[2]};
     const Vec3 a = direct.acceleration(x);
+    double gi[3];
     for (int i = 0; i < 3; ++i) {
-      const double ratio = -a[i] / x[i];
-      if (!(ratio > 0))
+      gi[i] = -a[i] / x[i];
+      if (!(gi[i] > 0))
         throw NumericalError(fmt::format("InterpolatedForceField: force is not attractive at ({}, {}, {}) km", x[0], x[1], x[2]));
-      out.push_back(std::log(ratio));
     }
+    // ln g_x carries the radial power law; g_y/g_x and g_z/g_x are O(1) and smooth, so they are
+    // interpolated directly and one exp per evaluation suffices.
+    out.push_back(std::log(gi[0]));
+    out.push_back(gi[1] / gi[0]);
+    out.push_back(gi[2] / gi[0]);
   }
   return out;
 }
@@ -128,7 +133,8 @@ Vec3 InterpolatedForceField::acceleration(const Vec3& x) const {
       }
     }
   }
-  return {-x[0] * std::exp(f0), -x[1] * std::exp(f1), -x[2] * std::exp(f2)};
+  const double gx = std::exp(f0);
+  return {-x[0] * gx, -x[1] * gx * f1, -x[2] * gx * f2};
 }
 
 }  // namespace dynamite::physics

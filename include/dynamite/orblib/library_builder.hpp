@@ -105,8 +105,7 @@ class LibraryBuilder {
                      std::span<const StartPoint> boxes, std::vector<FailedOrbit>* failed) const;
 
   /// Put bundle results (in bundle order) into a library.
-  OrbitLibrary assemble(const std::vector<BundleResult>& tubes,
-                        const std::vector<BundleResult>& boxes) const;
+  OrbitLibrary assemble(std::vector<BundleResult> tubes, std::vector<BundleResult> boxes) const;
 
  private:
   bool integrate_member(BundleKind kind, int b, int m, const StartPoint& sp, OrbitSamples& samples,

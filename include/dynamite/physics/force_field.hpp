@@ -1,12 +1,12 @@
 // A fast, accurate force evaluator for orbit integration.
 //
 // The original tabulates ln(-a_i/x_i) on a 640 x 64 x 64 grid in (log r, theta, phi) with trilinear
-// interpolation (32 s to build, ~1e-4 accuracy). Here the same well-behaved quantities
-// f_i = ln(-a_i / x_i) are tabulated against variables in which they are smooth and cheap to compute:
+// interpolation (32 s to build, ~1e-4 accuracy). Here the well-behaved quantities ln(-a_x/x) and the
+// O(1) ratios (a_y/y)/(a_x/x), (a_z/z)/(a_x/x) (one exp per evaluation instead of three) are tabulated against variables in which they are smooth and cheap to compute:
 // u = ln r, c = z^2/r^2 and w = y^2/(x^2+y^2) (squared direction cosines: a stratified,
 // nearly ellipsoidal potential depends on direction almost polynomially through them, and no
 // trigonometric function is needed), and interpolated with tensor-product cubic Lagrange stencils.
-// a_i = -x_i exp(f_i) keeps the exact octant symmetry and guarantees an attractive force. Outside
+// a_i = -x_i g_i keeps the exact octant symmetry (and an attractive force where the ratios stay positive). Outside
 // the tabulated shell the direct potential is used. psi is always the direct potential (as in the
 // original, where energies are never interpolated).
 #pragma once
@@ -38,7 +38,7 @@ class InterpolatedForceField final : public Potential {
   static ForceFieldGrid default_grid(double sigma_obs_min_km, double sigma_intr_max_km, double rmin_lib_km,
                                      double rmax_lib_km);
 
-  /// ln(-a_i/x_i) at nodes [begin, end) in storage order, 3 values per node.
+  /// ln(-a_x/x), (a_y/y)/(a_x/x), (a_z/z)/(a_x/x) at nodes [begin, end) in storage order.
   static std::vector<double> node_values(const Potential& direct, const ForceFieldGrid& grid, std::size_t begin,
                                          std::size_t end);
   static std::size_t n_nodes(const ForceFieldGrid& g) {
