@@ -12,6 +12,7 @@ namespace dynamite::driver {
 
 void register_commands(CLI::App& app, CommandRunner& selected) {
   register_validate(app, selected);
+  register_orblib(app, selected);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "dynamite/orblib/dop853.hpp"
 
@@ -87,4 +88,88 @@ TEST(Dop853, ReportsTooManyStepsAndStopping) {
   auto r2 = dop853_integrate<6>(kepler, 0.0, y0, 1000.0, s, [&](const DenseStep<6>&) { return ++calls < 5; });
   EXPECT_EQ(r2.status, Dop853Status::Stopped);
   EXPECT_EQ(calls, 5);
+}
+
+TEST(Dop853, KeplerEnergyAndPeriodOverManyPeriodsAtTightTolerance) {
+  // e = 0.7 orbit over 100 periods: energy to 1e-9 and the period from the dense output. The orbit
+  // starts at pericentre (y = 0, y' > 0): each period ends at an upward crossing of y = 0.
+  const double e = 0.7;
+  const std::array<double, 6> y0{1 - e, 0, 0, 0, std::sqrt((1 + e) / (1 - e)), 0};
+  Dop853Settings s;
+  s.rtol = s.atol = 1e-13;
+  const double T = 2 * M_PI;
+  std::vector<double> crossings;
+  double worst_energy = 0;
+  auto obs = [&](const DenseStep<6>& d) {
+    const double a = d.value(1, d.t_old()), b = d.value(1, d.t_new());
+    if (a < 0 && b >= 0) {  // bisection on the dense output
+      double lo = d.t_old(), hi = d.t_new();
+      for (int it = 0; it < 200 && hi - lo > 1e-15 * hi; ++it) {
+        const double m = 0.5 * (lo + hi);
+        (d.value(1, m) < 0 ? lo : hi) = m;
+      }
+      crossings.push_back(0.5 * (lo + hi));
+    }
+    std::array<double, 6> y;
+    d.state(d.t_new(), y);
+    worst_energy = std::max(worst_energy, std::abs(kepler_energy(y) - kepler_energy(y0)));
+    return true;
+  };
+  auto r = dop853_integrate<6>(kepler, 0.0, y0, 100.5 * T, s, obs);
+  ASSERT_EQ(r.status, Dop853Status::Success);
+  EXPECT_LT(worst_energy / std::abs(kepler_energy(y0)), 1e-9);
+  ASSERT_EQ(crossings.size(), 100u);
+  for (std::size_t n = 0; n < crossings.size(); ++n) EXPECT_NEAR(crossings[n] / ((n + 1) * T), 1.0, 1e-9) << n;
+}
+
+TEST(Dop853, HarmonicOscillatorMatchesTheAnalyticSolutionWithinTolerance) {
+  // x'' = -w^2 x with adaptive steps: the global error scales with the tolerance.
+  const double w = 3.0;
+  auto osc = [w](double, const double* y, double* f) {
+    f[0] = y[1];
+    f[1] = -w * w * y[0];
+  };
+  for (double tol : {1e-6, 1e-9, 1e-12}) {
+    Dop853Settings s;
+    s.rtol = s.atol = tol;
+    double worst = 0;
+    auto obs = [&](const DenseStep<2>& d) {
+      for (int k = 0; k <= 4; ++k) {
+        const double t = d.t_old() + d.h() * k / 4.0;
+        worst = std::max({worst, std::abs(d.value(0, t) - std::cos(w * t)), std::abs(d.value(1, t) + w * std::sin(w * t)) / w});
+      }
+      return true;
+    };
+    auto r = dop853_integrate<2>(osc, 0.0, {1.0, 0.0}, 20.0, s, obs);
+    ASSERT_EQ(r.status, Dop853Status::Success);
+    EXPECT_LT(worst, 200 * tol) << tol;
+    EXPECT_GT(r.accepted, 3);
+  }
+}
+
+TEST(Dop853, AutomaticInitialStepAndIndependentCalls) {
+  // Two identical calls give bit-identical results (no state carried between integrations), and a
+  // fixed h_init changes only the path, not the answer beyond the tolerance.
+  Dop853Settings s;
+  s.rtol = s.atol = 1e-10;
+  const std::array<double, 6> y0{1, 0, 0, 0, 1.2, 0.1};
+  auto none = [](const DenseStep<6>&) { return true; };
+  auto a = dop853_integrate<6>(kepler, 0.0, y0, 30.0, s, none);
+  auto b = dop853_integrate<6>(kepler, 0.0, y0, 30.0, s, none);
+  EXPECT_EQ(a.y, b.y);
+  EXPECT_EQ(a.steps, b.steps);
+  s.h_init = 1e-3;
+  auto c = dop853_integrate<6>(kepler, 0.0, y0, 30.0, s, none);
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(c.y[i], a.y[i], 1e-6);
+}
+
+TEST(Dop853, ReportsStepTooSmallAtASingularity) {
+  // y' = 1 / (1 - t)^2 blows up at t = 1: the step size collapses before t_end = 2.
+  auto blowup = [](double t, const double*, double* f) { f[0] = 1.0 / ((1 - t) * (1 - t)); };
+  Dop853Settings s;
+  s.rtol = s.atol = 1e-8;
+  auto r = dop853_integrate<1>(blowup, 0.0, {1.0}, 2.0, s, [](const DenseStep<1>&) { return true; });
+  EXPECT_EQ(r.status, Dop853Status::StepTooSmall);
+  EXPECT_LT(r.t, 1.0);
+  EXPECT_GT(r.t, 0.99);
 }

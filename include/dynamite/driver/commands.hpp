@@ -17,6 +17,7 @@ void register_commands(CLI::App& app, CommandRunner& selected);
 
 // One registration function per subcommand (defined in cmd_<name>.cpp).
 void register_validate(CLI::App& app, CommandRunner& selected);
+void register_orblib(CLI::App& app, CommandRunner& selected);
 
 /// Entry point of dynamite_mpi: parses the command line, runs the subcommand, maps exceptions to
 /// exit codes (InputError -> 2, other errors -> 1) with a one-line message on stderr.
