@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "builder_fixture.hpp"
+#include "dynamite/orblib/library_file.hpp"
+#include "test_support.hpp"
 
 using namespace dynamite::orblib;
 using namespace dynamite::orblib::testfix;
@@ -28,4 +33,13 @@ TEST(LibraryBuilderMpi, IdenticalForAnyNumberOfRanks) {
     EXPECT_EQ(p->losvd[0].first, q->losvd[0].first);
     EXPECT_EQ(p->losvd[0].offset, q->losvd[0].offset);
   }
+  // The HDF5 files are byte for byte the same.
+  dynamite::testing::TempDir tmp("mpi-h5");
+  write_library(tmp / "parallel.h5", parallel);
+  write_library(tmp / "serial.h5", serial);
+  auto bytes = [](const std::filesystem::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(bytes(tmp / "parallel.h5"), bytes(tmp / "serial.h5"));
 }

@@ -118,3 +118,46 @@ TEST(LibraryBuilder, TaskAssignmentBalancesCost) {
   for (int t = 0; t < 10; ++t) load[owner[t]] += cost[t];
   EXPECT_LE(*std::max_element(load.begin(), load.end()) - *std::min_element(load.begin(), load.end()), 1.0);
 }
+
+#include <fstream>
+#include <iterator>
+
+#include "dynamite/core/error.hpp"
+#include "dynamite/orblib/library_file.hpp"
+#include "test_support.hpp"
+
+namespace {
+std::string file_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+TEST(LibraryFile, RoundTripAndDeterministicBytes) {
+  MpiGuard mpi;
+  LibrarySettings s = small_settings();
+  std::vector<StartPoint> tubes, boxes;
+  make_start_spaces(s, tubes, boxes);
+  auto lib = make_builder(s).build(MPI_COMM_SELF, tubes, boxes, nullptr);
+  lib.provenance = "test";
+  dynamite::testing::TempDir tmp("h5");
+  write_library(tmp / "a.h5", lib);
+  write_library(tmp / "b.h5", lib);
+  EXPECT_EQ(file_bytes(tmp / "a.h5"), file_bytes(tmp / "b.h5"));
+  EXPECT_FALSE(std::filesystem::exists(tmp / "a.h5.tmp"));
+  const auto back = read_library(tmp / "a.h5");
+  EXPECT_EQ(back.nE, lib.nE);
+  EXPECT_EQ(back.kinematic_set_names, lib.kinematic_set_names);
+  EXPECT_EQ(back.tube.eiii, lib.tube.eiii);
+  EXPECT_EQ(back.box.member_type, lib.box.member_type);
+  EXPECT_EQ(back.tube.losvd[0].first, lib.tube.losvd[0].first);
+  EXPECT_EQ(back.tube.losvd[0].offset, lib.tube.losvd[0].offset);
+  ASSERT_EQ(back.tube.qgrid.size(), lib.tube.qgrid.size());
+  for (std::size_t i = 0; i < lib.tube.qgrid.size(); ++i)
+    EXPECT_NEAR(back.tube.qgrid[i], lib.tube.qgrid[i], 1e-7 * std::abs(lib.tube.qgrid[i]) + 1e-300);
+  for (std::size_t i = 0; i < lib.box.losvd[0].values.size(); ++i)
+    EXPECT_NEAR(back.box.losvd[0].values[i], lib.box.losvd[0].values[i], 1e-7 * lib.box.losvd[0].values[i]);
+  std::ofstream(tmp / "bad.h5") << "not an hdf5 file";
+  EXPECT_THROW(read_library(tmp / "bad.h5"), dynamite::InputError);
+  EXPECT_THROW(read_library(tmp / "missing.h5"), dynamite::InputError);
+}
