@@ -8,3 +8,5 @@ EXE="$PWD/build/mpi_drivers/dynamite_mpi"
 cd examples/NGC6278
 echo "== dynamite_mpi validate config.yaml"
 "$EXE" validate config.yaml
+echo "== dynamite_mpi orblib config.yaml   (the orbit library of the start model)"
+"$EXE" orblib config.yaml

@@ -12,6 +12,7 @@ namespace dynamite::driver {
 
 void register_commands(CLI::App& app, CommandRunner& selected) {
   register_validate(app, selected);
+  register_import_legacy(app, selected);
   register_orblib(app, selected);
 }
 
@@ -35,11 +36,24 @@ struct MpiSession {
     }
   }
   ~MpiSession() {
-    if (active) MPI_Finalize();
+    // Finalise whoever initialised MPI: the launcher case above, or ensure_mpi() of a command.
+    int init = 0, fin = 0;
+    MPI_Initialized(&init);
+    MPI_Finalized(&fin);
+    if (init && !fin) MPI_Finalize();
   }
 };
 
 }  // namespace
+
+void ensure_mpi() {
+  int init = 0;
+  MPI_Initialized(&init);
+  if (!init) {
+    int provided = 0;
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  }
+}
 
 int main(int argc, char** argv) {
   MpiSession mpi(argc, argv);

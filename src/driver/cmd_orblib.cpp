@@ -6,6 +6,7 @@
 // original's parameters_pot.in); `--legacy-parameters FILE` reads it from an original
 // infil/parameters_pot.in instead.
 #include <fmt/format.h>
+#include <mpi.h>
 
 #include <spdlog/spdlog.h>
 
@@ -28,6 +29,8 @@
 #include "dynamite/core/units.hpp"
 #include "dynamite/driver/commands.hpp"
 #include "dynamite/driver/model_setup.hpp"
+#include "dynamite/core/version.hpp"
+#include "dynamite/orblib/library_file.hpp"
 #include "dynamite/orblib/start_space.hpp"
 #include "dynamite/physics/force_field.hpp"
 #include "dynamite/physics/galaxy_potential.hpp"
@@ -119,11 +122,58 @@ int run_start_conditions(const StartConditionsJob& job, double t_force) {
   return 0;
 }
 
+/// The whole library of the start model over the ranks of MPI_COMM_WORLD, written by rank 0 to
+/// <model_dir>/orblib.h5 with the begin files in <model_dir>/datfil/.
+int run_library(const config::Config& cfg, const fs::path& model_dir, bool noreg_bug) {
+  ensure_mpi();
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (rank == 0) fs::create_directories(model_dir / "datfil");  // fail early, before hours of work
+  PhaseTimer total("orbit library (total)");
+  ModelPhysics m = [&] {
+    PhaseTimer t("potential and force field");
+    return model_physics(cfg, cfg.start_raw_values());
+  }();
+  m.start.reproduce_noreg_bug = noreg_bug;
+  const orblib::StartSpace ss = [&] {
+    PhaseTimer t("start space");
+    return orblib::compute_start_space(*m.direct, *m.forces, m.start);
+  }();
+  const std::uint64_t seed = [&] {
+    std::uint64_t s = library_seed(cfg);
+    MPI_Bcast(&s, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);  // a drawn seed must be the same everywhere
+    return s;
+  }();
+  std::vector<orblib::FailedOrbit> failed;
+  orblib::OrbitLibrary lib;
+  {
+    PhaseTimer t(fmt::format("integration ({} ranks)", size));
+    lib = library_builder(cfg, m, seed).build(MPI_COMM_WORLD, ss.tubes, ss.boxes, &failed);
+  }
+  if (rank != 0) return 0;
+  lib.arcsec_to_km = units::arcsec_to_km(cfg.distance_mpc());
+  lib.ml = m.spec.ml;
+  lib.provenance = std::string("dynamite_mpi ") + kVersion;
+  orblib::write_begin_file(model_dir / "datfil/begin.dat", ss.nE, ss.nI2, ss.nI3, ss.tubes);
+  orblib::write_begin_file(model_dir / "datfil/beginbox.dat", ss.nE, ss.nI2, ss.nI3, ss.boxes);
+  orblib::write_library(model_dir / "orblib.h5", lib);
+  std::cout << fmt::format("Orbit library: {} tube + {} box bundles x {} members, seed {}{}\n", lib.tube.n_bundles,
+                           lib.box.n_bundles, lib.tube.members, seed,
+                           cfg.orblib().random_seed > 0 ? "" : " (drawn; random_seed <= 0)");
+  std::cout << fmt::format("  wrote {}\n", (model_dir / "orblib.h5").string());
+  std::cout << fmt::format("  failed orbits: {}\n", failed.size());
+  for (const auto& f : failed) std::cout << "    " << f.reason << "\n";
+  std::cout << fmt::format("  total {:.2f} s on {} ranks\n", total.seconds(), size);
+  return failed.empty() ? 0 : exit_code::failure;
+}
+
 }  // namespace
 
 void register_orblib(CLI::App& app, CommandRunner& selected) {
-  auto* cmd = app.add_subcommand("orblib", "Orbit library of the start model; --start-conditions-only computes "
-                                           "begin.dat and beginbox.dat (the original's orbitstart)");
+  auto* cmd = app.add_subcommand("orblib", "Build the orbit library of the start model (all MPI ranks share the "
+                                           "work) into <output>/models/orblib_000_000/orblib.h5; "
+                                           "--start-conditions-only computes only begin.dat and beginbox.dat");
   struct Options {
     std::string config, legacy_parameters, model_dir;
     bool start_only = false, legacy_noreg_bug = false;
@@ -140,8 +190,12 @@ void register_orblib(CLI::App& app, CommandRunner& selected) {
                 "Reproduce the original's noreg flag on energy 1 instead of the last irregular energy");
   cmd->callback([&selected, o] {
     selected = [o] {
-      if (!o->start_only)
-        throw NotSupportedError("orblib: only --start-conditions-only is available in this build");
+      if (!o->start_only) {
+        if (o->config.empty()) throw InputError("", "orblib", 0, "give the config file of the model");
+        const config::Config cfg = config::Config::load(o->config);
+        const fs::path dir = o->model_dir.empty() ? cfg.io().model_directory() / "orblib_000_000" : fs::path(o->model_dir);
+        return run_library(cfg, dir, o->legacy_noreg_bug);
+      }
       if (o->config.empty() && o->legacy_parameters.empty())
         throw InputError("", "orblib", 0, "give a config file or --legacy-parameters FILE");
       StartConditionsJob job;

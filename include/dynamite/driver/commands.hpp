@@ -17,7 +17,11 @@ void register_commands(CLI::App& app, CommandRunner& selected);
 
 // One registration function per subcommand (defined in cmd_<name>.cpp).
 void register_validate(CLI::App& app, CommandRunner& selected);
+void register_import_legacy(CLI::App& app, CommandRunner& selected);
 void register_orblib(CLI::App& app, CommandRunner& selected);
+
+/// Initialise MPI (as a singleton) if the process was not started by mpiexec/srun; finalised by main().
+void ensure_mpi();
 
 /// Entry point of dynamite_mpi: parses the command line, runs the subcommand, maps exceptions to
 /// exit codes (InputError -> 2, other errors -> 1) with a one-line message on stderr.
