@@ -1,0 +1,27 @@
+// Non-negative least squares: min ||A w - b||^2 subject to w >= 0.
+//
+// nnls_lawson_hanson is the exact active-set algorithm of Lawson & Hanson (1974, ch. 23), the one
+// scipy.optimize.nnls implements and the original DYNAMITE uses; each passive-set subproblem is
+// solved by a column-pivoting Householder QR (Eigen), so the result is accurate to rounding. It is
+// the accuracy reference and the solver for small problems.
+#pragma once
+
+#include <Eigen/Dense>
+#include <string>
+
+namespace dynamite::weights {
+
+struct SolveResult {
+  Eigen::VectorXd weights;
+  double residual_norm2 = 0;  ///< ||A w - b||^2
+  bool converged = false;
+  std::string solver;
+  std::string status;
+  int iterations = 0;
+  double seconds = 0;
+};
+
+/// `max_iterations` <= 0 means 3 * n_columns (scipy's default).
+SolveResult nnls_lawson_hanson(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, int max_iterations = 0);
+
+}  // namespace dynamite::weights

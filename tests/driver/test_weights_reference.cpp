@@ -1,0 +1,102 @@
+// The weight problem of the NGC6278 reference model against the original's nnls_system_ml05.00.h5:
+// the linear system built from the imported library, and the solvers.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <cmath>
+
+#include "dynamite/config/config.hpp"
+#include "dynamite/orblib/legacy_import.hpp"
+#include "dynamite/weights/linear_system.hpp"
+#include "dynamite/weights/nnls.hpp"
+#include "test_support.hpp"
+
+using namespace dynamite;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<double> read_dataset(const fs::path& file, const char* name, std::vector<hsize_t>* dims = nullptr) {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+  const hid_t s = H5Dget_space(d);
+  std::vector<hsize_t> dd(H5Sget_simple_extent_ndims(s));
+  H5Sget_simple_extent_dims(s, dd.data(), nullptr);
+  std::vector<double> v(H5Sget_simple_extent_npoints(s));
+  H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+  H5Sclose(s), H5Dclose(d), H5Fclose(f);
+  if (dims) *dims = dd;
+  return v;
+}
+
+struct Reference {
+  Eigen::MatrixXd A;
+  Eigen::VectorXd b, x;
+};
+
+Reference load_reference(const fs::path& shared) {
+  const fs::path f = shared / "reference-outputs/NGC6278_ml654/nnls_system_ml05.00.h5";
+  std::vector<hsize_t> dims;
+  const auto a = read_dataset(f, "A", &dims);
+  Reference r;
+  r.A = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(a.data(), dims[0], dims[1]);
+  const auto b = read_dataset(f, "b"), x = read_dataset(f, "x_lawson_hanson");
+  r.b = Eigen::Map<const Eigen::VectorXd>(b.data(), b.size());
+  r.x = Eigen::Map<const Eigen::VectorXd>(x.data(), x.size());
+  return r;
+}
+
+weights::LinearSystem reference_system(const fs::path& shared, const dynamite::testing::TempDir& tmp) {
+  fs::copy_file(shared / "data/configs/user_test_config_ml.yaml", tmp / "c.yaml");
+  fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");
+  const auto cfg = config::Config::load(tmp / "c.yaml");
+  const fs::path dir = shared / "reference-outputs/NGC6278_ml654";
+  const auto lib = orblib::import_legacy_library(dir);
+  const auto masses = weights::ObservedMasses::read_legacy(dir / "datfil/mass_qgrid.ecsv", dir / "datfil/mass_aper.ecsv");
+  weights::SystemSettings s;
+  const auto& ws = cfg.weight_solver();
+  s.lum_intr_rel_err = ws.lum_intr_rel_err;
+  s.sb_proj_rel_err = ws.sb_proj_rel_err;
+  s.number_gh = *ws.number_GH;
+  s.cr_cut = ws.CRcut;
+  return weights::build_linear_system(lib, masses, cfg.visible().kinematics, s);
+}
+
+}  // namespace
+
+TEST(WeightsReference, LinearSystemEqualsTheOriginals) {
+  DYNAMITE_REQUIRE_SHARED(shared);
+  dynamite::testing::TempDir tmp("linsys");
+  const auto sys = reference_system(shared, tmp);
+  const auto ref = load_reference(shared);
+  ASSERT_EQ(sys.A.rows(), ref.A.rows());
+  ASSERT_EQ(sys.A.cols(), ref.A.cols());
+  EXPECT_EQ(sys.n_mass_rows(), 513);
+  double worst_a = 0, worst_b = 0;
+  int worst_row = -1;
+  for (int i = 0; i < ref.A.rows(); ++i) {
+    const double scale = std::max(ref.A.row(i).cwiseAbs().maxCoeff(), 1e-300);
+    const double d = (sys.A.row(i) - ref.A.row(i)).cwiseAbs().maxCoeff() / scale;
+    if (d > worst_a) worst_a = d, worst_row = i;
+    worst_b = std::max(worst_b, std::abs(sys.b(i) - ref.b(i)) / std::max(std::abs(ref.b(i)), 1.0));
+  }
+  std::cout << "A: max relative difference per row " << worst_a << " (row " << worst_row << "), b: " << worst_b << "\n";
+  EXPECT_LT(worst_a, 1e-8);
+  EXPECT_LT(worst_b, 1e-8);
+  // chi2 and kinchi2 of the original's solution in our system.
+  const auto c = weights::chi2_of(sys, ref.x);
+  EXPECT_NEAR(c.chi2 / 161946.72869673962, 1.0, 1e-8);
+  EXPECT_NEAR(c.kinchi2 / 126517.47441806023, 1.0, 1e-8);
+}
+
+TEST(WeightsReference, LawsonHansonReproducesTheOriginalsSolution) {
+  DYNAMITE_REQUIRE_SHARED(shared);
+  const auto ref = load_reference(shared);
+  const auto r = weights::nnls_lawson_hanson(ref.A, ref.b);
+  ASSERT_TRUE(r.converged) << r.status;
+  const double rss = (ref.A * r.weights - ref.b).squaredNorm();
+  std::cout << "Lawson-Hanson: residual " << rss << " in " << r.iterations << " iterations, " << r.seconds << " s\n";
+  EXPECT_NEAR(rss / 161946.72869673962, 1.0, 1e-6);
+  EXPECT_LT((r.weights - ref.x).cwiseAbs().maxCoeff(), 1e-6 * ref.x.cwiseAbs().maxCoeff());
+  EXPECT_TRUE((r.weights.array() >= 0).all());
+}
