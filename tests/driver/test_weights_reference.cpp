@@ -100,3 +100,28 @@ TEST(WeightsReference, LawsonHansonReproducesTheOriginalsSolution) {
   EXPECT_LT((r.weights - ref.x).cwiseAbs().maxCoeff(), 1e-6 * ref.x.cwiseAbs().maxCoeff());
   EXPECT_TRUE((r.weights.array() >= 0).all());
 }
+
+#include <random>
+
+#include "dynamite/weights/tao_solver.hpp"
+
+// TAO does not yet solve the reference system (its total-mass row, with an error of 1e-8, makes
+// A^T A ill-conditioned to ~1e16; see the issue notes): it is checked on a well-posed problem here.
+TEST(WeightSolvers, TaoMatchesLawsonHansonOnAWellConditionedProblem) {
+  std::mt19937_64 gen(3);
+  std::uniform_real_distribution<double> U(0, 1);
+  Eigen::MatrixXd A(300, 120);
+  for (int i = 0; i < A.rows(); ++i)
+    for (int j = 0; j < A.cols(); ++j) A(i, j) = U(gen) < 0.3 ? U(gen) : 0.0;
+  Eigen::VectorXd x_true = Eigen::VectorXd::Zero(120);
+  for (int j = 0; j < 120; j += 3) x_true(j) = U(gen);
+  Eigen::VectorXd b = A * x_true;
+  for (int i = 0; i < b.size(); ++i) b(i) += 0.05 * (U(gen) - 0.5);
+  const auto lh = weights::nnls_lawson_hanson(A, b);
+  ASSERT_TRUE(lh.converged);
+  const auto tao = weights::solve_tao(A, b);
+  EXPECT_TRUE(tao.converged) << tao.status;
+  EXPECT_LE(tao.residual_norm2, (1 + 1e-6) * lh.residual_norm2) << tao.status;
+  EXPECT_GE(tao.residual_norm2, (1 - 1e-9) * lh.residual_norm2);  // LH is optimal
+  EXPECT_TRUE((tao.weights.array() >= 0).all());
+}
