@@ -125,3 +125,30 @@ TEST(WeightSolvers, TaoMatchesLawsonHansonOnAWellConditionedProblem) {
   EXPECT_GE(tao.residual_norm2, (1 - 1e-9) * lh.residual_norm2);  // LH is optimal
   EXPECT_TRUE((tao.weights.array() >= 0).all());
 }
+
+#include <chrono>
+
+#include "dynamite/orblib/intrinsic_grid.hpp"
+#include "dynamite/weights/mge_masses.hpp"
+
+TEST(WeightsReference, ObservedMassesMatchTheOriginals) {
+  DYNAMITE_REQUIRE_SHARED(shared);
+  dynamite::testing::TempDir tmp("masses");
+  fs::copy_file(shared / "data/configs/user_test_config_ml.yaml", tmp / "c.yaml");
+  fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");
+  const auto cfg = config::Config::load(tmp / "c.yaml");
+  const fs::path dir = shared / "reference-outputs/NGC6278_ml654";
+  const auto ref = weights::ObservedMasses::read_legacy(dir / "datfil/mass_qgrid.ecsv", dir / "datfil/mass_aper.ecsv");
+  const auto lib = orblib::import_legacy_library(dir);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto ours = weights::observed_masses(*cfg.visible().mge_lum, cfg.visible().kinematics, cfg.viewing_angles(),
+                                             lib.grid, cfg.arcsec_to_km());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double wa = 0, wi = 0;
+  for (std::size_t j = 0; j < ref.aperture.size(); ++j) wa = std::max(wa, std::abs(ours.aperture[j] / ref.aperture[j] - 1));
+  for (std::size_t c = 0; c < ref.intrinsic.size(); ++c)
+    wi = std::max(wi, std::abs(ours.intrinsic[c] - ref.intrinsic[c]) / std::max(ref.intrinsic[c], 1e-12));
+  std::cout << "MGE masses in " << secs << " s: apertures max relative difference " << wa << ", intrinsic cells " << wi << "\n";
+  EXPECT_LT(wa, 1e-6);
+  EXPECT_LT(wi, 1e-5);
+}

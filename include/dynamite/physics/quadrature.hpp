@@ -28,10 +28,11 @@ inline constexpr double wg[4] = {0.129484966168869693270611432679082, 0.27970539
                                  0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
 }  // namespace gk15
 
-/// Integrate f(t, out[N]) over [a, b] to relative accuracy `rel` (per component, against that
-/// component's absolute integral) with at most `max_intervals` intervals.
+/// Integrate f(t, out[N]) over [a, b] until every component's error estimate is below
+/// max(rel * |integral|, abs), with at most `max_intervals` intervals.
 template <std::size_t N, class F>
-std::array<double, N> integrate_gk15(F&& f, double a, double b, double rel = 1e-12, int max_intervals = 200) {
+std::array<double, N> integrate_gk15(F&& f, double a, double b, double rel = 1e-12, int max_intervals = 200,
+                                     double abs = 0) {
   struct Interval {
     double a, b;
     std::array<double, N> value, error;
@@ -66,7 +67,7 @@ std::array<double, N> integrate_gk15(F&& f, double a, double b, double rel = 1e-
       for (std::size_t k = 0; k < N; ++k) total[k] += iv.value[k], err[k] += iv.error[k];
     bool done = true;
     for (std::size_t k = 0; k < N; ++k)
-      if (err[k] > rel * std::abs(total[k]) && err[k] > 1e-300) done = false;
+      if (err[k] > rel * std::abs(total[k]) && err[k] > abs && err[k] > 1e-300) done = false;
     if (done) return total;
     // Split the interval that contributes most relative error.
     std::size_t worst = 0;
