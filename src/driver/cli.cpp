@@ -5,8 +5,10 @@
 #include <iostream>
 
 #include "dynamite/core/error.hpp"
+#include "dynamite/core/logging.hpp"
 #include "dynamite/core/version.hpp"
 #include "dynamite/driver/commands.hpp"
+#include "dynamite/weights/tao_solver.hpp"
 
 namespace dynamite::driver {
 
@@ -14,6 +16,8 @@ void register_commands(CLI::App& app, CommandRunner& selected) {
   register_validate(app, selected);
   register_import_legacy(app, selected);
   register_orblib(app, selected);
+  register_model(app, selected);
+  register_weights(app, selected);
 }
 
 namespace {
@@ -37,6 +41,7 @@ struct MpiSession {
   }
   ~MpiSession() {
     // Finalise whoever initialised MPI: the launcher case above, or ensure_mpi() of a command.
+    weights::finalize_petsc();  // PETSc must go before MPI
     int init = 0, fin = 0;
     MPI_Initialized(&init);
     MPI_Finalized(&fin);
@@ -57,6 +62,16 @@ void ensure_mpi() {
 
 int main(int argc, char** argv) {
   MpiSession mpi(argc, argv);
+  {
+    // Log to stderr (stdout is for results, e.g. --json); commands that run models add a log file.
+    logging::Options console_only;
+    console_only.no_logfile = true;
+    int rank = 0, init = 0;
+    MPI_Initialized(&init);
+    if (init) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    console_only.rank = rank;
+    logging::setup(console_only);
+  }
   CLI::App app{"DYNAMITE-MPI: triaxial Schwarzschild orbit-superposition models on MPI clusters.\n"
                "Reads an unchanged DYNAMITE project (config YAML, MGE, kinematics, apertures, bins)."};
   app.set_version_flag("--version", std::string("dynamite_mpi ") + kVersion +

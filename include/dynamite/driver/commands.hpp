@@ -19,6 +19,8 @@ void register_commands(CLI::App& app, CommandRunner& selected);
 void register_validate(CLI::App& app, CommandRunner& selected);
 void register_import_legacy(CLI::App& app, CommandRunner& selected);
 void register_orblib(CLI::App& app, CommandRunner& selected);
+void register_model(CLI::App& app, CommandRunner& selected);
+void register_weights(CLI::App& app, CommandRunner& selected);
 
 /// Initialise MPI (as a singleton) if the process was not started by mpiexec/srun; finalised by main().
 void ensure_mpi();
