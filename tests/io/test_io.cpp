@@ -1,5 +1,6 @@
 // Tests of the io module: the original's input formats read from the real NGC6278 files, broken
 // inputs that must be rejected with a message naming the file, and ECSV round trips with astropy.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -256,4 +257,35 @@ TEST(Ecsv, WeReadWhatAstropyWrites) {
   EXPECT_EQ(std::get<std::vector<std::string>>(t.column("s").data)[1], "");
   EXPECT_EQ(std::get<std::vector<bool>>(t.column("b").data)[0], true);
   EXPECT_EQ(t.meta()["note"].as<std::string>(), "hello");
+}
+
+TEST(Kinematics, BayesLosvdFileWithDefaults) {
+  TempDir tmp("bayes");
+  std::string t =
+      "# %ECSV 1.0\n# ---\n# datatype:\n# - {name: binID_BayesLOSVD, datatype: int64}\n"
+      "# - {name: bin_flux, datatype: float64}\n# - {name: binID_dynamite, datatype: int64}\n";
+  for (int j = 0; j < 3; ++j)
+    t += fmt::format("# - {{name: losvd_{0}, datatype: float64}}\n# - {{name: dlosvd_{0}, datatype: float64}}\n", j);
+  t += "# meta:\n#   dv: 50.0\n#   vcent: [-50.0, 0.0, 50.0]\n#   nbins: 2\n#   nvbins: 3\n"
+       "#   PSF: {sigma: [1.0], weight: [1.0]}\n# schema: astropy-2.0\n"
+       "binID_BayesLOSVD bin_flux binID_dynamite losvd_0 dlosvd_0 losvd_1 dlosvd_1 losvd_2 dlosvd_2\n"
+       "0 1.0 1 0.2 0.01 0.6 0.02 0.2 0.01\n1 0.5 2 0.1 0.01 0.5 0.02 0.4 0.01\n";
+  write(tmp / "b.ecsv", t);
+  write(tmp / "a.dat", "0 0\n2 1\n0\n2 1\n");
+  write(tmp / "bins.dat", "2\n1 2\n");
+  io::KinematicsSpec s;
+  s.type = io::KinematicsType::BayesLOSVD;
+  s.datafile = tmp / "b.ecsv", s.aperturefile = tmp / "a.dat", s.binfile = tmp / "bins.dat";
+  const auto k = io::read_kinematic_set(s);
+  ASSERT_TRUE(k.bayes.has_value());
+  EXPECT_EQ(k.n_bins(), 2u);
+  EXPECT_DOUBLE_EQ(k.bayes->losvd[1][2], 0.4);
+  EXPECT_DOUBLE_EQ(k.bayes->dlosvd[0][1], 0.02);
+  // Defaults (§4.7): width 4 max(|vcent0 - dv/2|, |vcent_last + dv/2|) = 300, bins ceil(300/5) = 60 -> 61.
+  EXPECT_DOUBLE_EQ(k.histogram.width, 300.0);
+  EXPECT_EQ(k.histogram.bins, 61);
+  // A non-positive LOSVD error is rejected with the file, column and bin named.
+  write(tmp / "b2.ecsv", t.replace(t.find("0.1 0.01 0.5"), 12, "0.1 0.00 0.5"));
+  s.datafile = tmp / "b2.ecsv";
+  expect_input_error([&] { io::read_kinematic_set(s); }, tmp / "b2.ecsv", "dlosvd_0");
 }
