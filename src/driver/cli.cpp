@@ -18,6 +18,7 @@ void register_commands(CLI::App& app, CommandRunner& selected) {
   register_orblib(app, selected);
   register_model(app, selected);
   register_weights(app, selected);
+  register_output_commands(app, selected);
 }
 
 namespace {

@@ -87,3 +87,28 @@ TEST(OutputManagement, RefusesDangerousOutputDirectories) {
   io.all_models_file = "all_models.ecsv";
   EXPECT_THROW(driver::remove_orblibs(io), InputError);
 }
+
+TEST(OutputCommands, CleanAndBackupThroughTheCli) {
+  dynamite::testing::TempDir tmp("cleancli");
+  fs::copy(dynamite::testing::source_dir() / "tests/data/broken", tmp.path(), fs::copy_options::recursive);
+  const fs::path dir = tmp / "valid_base";
+  touch(dir / "output/models/orblib_000_000/orblib.h5");
+  touch(dir / "output/models/orblib_000_000/ml05.00/orbit_weights.ecsv");
+  touch(dir / "output/plots/chi2.png");
+  auto r = dynamite::testing::run_dynamite("clean config.yaml --weights", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("removed"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "output/models/orblib_000_000/ml05.00"));
+  EXPECT_TRUE(fs::exists(dir / "output/models/orblib_000_000/orblib.h5"));
+  EXPECT_EQ(dynamite::testing::run_dynamite("clean config.yaml", dir).exit_code, 2);
+  r = dynamite::testing::run_dynamite("backup-config config.yaml", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "output/config_000.yaml"));
+  EXPECT_EQ(dynamite::testing::run_dynamite("backup-config config.yaml --keep 0", dir).exit_code, 2);
+  r = dynamite::testing::run_dynamite("clean config.yaml --all", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "output/models/orblib_000_000"));
+  EXPECT_FALSE(fs::exists(dir / "output/plots/chi2.png"));
+  EXPECT_TRUE(fs::exists(dir / "output/config_000.yaml"));  // user files in output/ stay
+  EXPECT_TRUE(fs::exists(tmp / "input_base/kins.ecsv"));     // nothing outside output/ is touched
+}
