@@ -35,7 +35,7 @@ void report(const ModelOutcome& m, bool json) {
     std::cout << outcome_json(m) << "\n";
     return;
   }
-  std::cout << fmt::format("Model ml = {}: chi2 = {:.6f}, kinchi2 = {:.6f}, kinmapchi2 = {} (not computed yet)\n", m.ml,
+  std::cout << fmt::format("Model ml = {}: chi2 = {:.6f}, kinchi2 = {:.6f}, kinmapchi2 = {:.6f}\n", m.ml,
                            m.chi2, m.kinchi2, m.kinmapchi2);
   std::cout << fmt::format("  solver {} ({}, {} iterations, {:.3f} s); weights and chi2 in {:.3f} s\n", m.solve.solver,
                            m.solve.status, m.solve.iterations, m.solve.seconds, m.weights_seconds);

@@ -17,6 +17,7 @@
 #include "dynamite/orblib/library_file.hpp"
 #include "dynamite/orblib/start_space.hpp"
 #include "dynamite/store/model_store.hpp"
+#include "dynamite/weights/kinmap.hpp"
 #include "dynamite/weights/linear_system.hpp"
 #include "dynamite/weights/mge_masses.hpp"
 #include "dynamite/weights/tao_solver.hpp"
@@ -107,7 +108,9 @@ ModelOutcome solve_model(const config::Config& cfg, const std::vector<double>& r
   const double nan = std::numeric_limits<double>::quiet_NaN();
   out.chi2 = out.success ? c.chi2 : nan;
   out.kinchi2 = out.success ? c.kinchi2 : nan;
-  out.kinmapchi2 = nan;  // not implemented yet (§5.7)
+  out.kinmapchi2 = out.success ? weights::kinmap_chi2(lib, out.solve.weights, cfg.visible().kinematics, s.number_gh,
+                                                      s.velocity_scale)
+                                : nan;
   out.weights_seconds = seconds_since(t0);
   fs::create_directories(ml_dir);
   if (out.success) {

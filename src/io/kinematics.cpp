@@ -97,6 +97,7 @@ GaussHermiteData read_gauss_hermite(const EcsvTable& t) {
     d.h.push_back(finite_column(t, h, d.bin_id));
     d.dh.push_back(finite_column(t, dh, d.bin_id));
   }
+  d.file_max_gh_order = max_order;
   for (std::size_t i = 0; i < d.sigma.size(); ++i)
     if (d.sigma[i] <= 0)
       throw InputError(t.source(), fmt::format("column sigma, bin id {}", d.bin_id[i]), 0,

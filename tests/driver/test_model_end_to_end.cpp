@@ -26,9 +26,10 @@ TEST(ModelEndToEnd, ReferenceConfigurationMatchesTheOriginalsChi2) {
   ASSERT_TRUE(fs::exists(dir / "orblib.h5"));
   // chi2_compare_ml_654.dat of the original (another build: builds differ by up to 8 %).
   const struct {
-    double ml, chi2, kinchi2;
-  } ref[] = {{5, 161713.86235521015, 125924.28211505871}, {1, 42418.83576862558, 18223.0332977481},
-             {9, 137996.62182152038, 106730.22023810261}};
+    double ml, chi2, kinchi2, kinmapchi2;
+  } ref[] = {{5, 161713.86235521015, 125924.28211505871, 983816.5357107143},
+             {1, 42418.83576862558, 18223.0332977481, 34721.57131534838},
+             {9, 137996.62182152038, 106730.22023810261, 2525562.934382647}};
   std::vector<double> ours;
   for (const auto& r : ref) {
     auto raw = start;
@@ -39,6 +40,7 @@ TEST(ModelEndToEnd, ReferenceConfigurationMatchesTheOriginalsChi2) {
     EXPECT_TRUE(fs::exists(m.ml_directory / "model.h5"));
     EXPECT_NEAR(m.chi2 / r.chi2, 1.0, 0.10) << "ml " << r.ml;
     EXPECT_NEAR(m.kinchi2 / r.kinchi2, 1.0, 0.10) << "ml " << r.ml;
+    EXPECT_NEAR(m.kinmapchi2 / r.kinmapchi2, 1.0, 0.10) << "ml " << r.ml;
     if (r.ml == 5) {
       // The build that made the shared library: chi2 within 8 %, kinchi2 within 5 %.
       EXPECT_NEAR(m.chi2 / 161946.7287, 1.0, 0.08);

@@ -32,6 +32,7 @@ struct GaussHermiteData {
   std::vector<long> bin_id;
   std::vector<double> v, dv, sigma, dsigma;
   std::vector<std::vector<double>> h, dh;
+  int file_max_gh_order = 2;  ///< highest order in the file (before number_GH adjusted the table)
   int max_gh_order() const { return 2 + static_cast<int>(h.size()); }
 };
 
