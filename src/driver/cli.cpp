@@ -2,6 +2,10 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
 #include <iostream>
 
 #include "dynamite/core/error.hpp"
@@ -19,6 +23,7 @@ void register_commands(CLI::App& app, CommandRunner& selected) {
   register_model(app, selected);
   register_weights(app, selected);
   register_output_commands(app, selected);
+  register_run(app, selected);
 }
 
 namespace {
@@ -80,8 +85,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   CommandRunner selected;
   register_commands(app, selected);
+  // `dynamite_mpi config.yaml` is `dynamite_mpi run config.yaml`, as users run the original.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty()) {
+    const std::string ext = std::filesystem::path(args[0]).extension().string();
+    if (ext == ".yaml" || ext == ".yml") args.insert(args.begin(), "run");
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : exit_code::input_error;

@@ -71,10 +71,13 @@ CommandResult run_command(const std::string& command, const fs::path& cwd) {
   return r;
 }
 
-CommandResult run_dynamite(const std::string& args, const fs::path& cwd) {
+std::string dynamite_executable() {
   const char* env = std::getenv("DYNAMITE_MPI_EXE");
-  const std::string exe = env && *env ? env : DYNAMITE_MPI_EXE_DEFAULT;
-  std::string cmd = "'" + exe + "'";
+  return env && *env ? env : DYNAMITE_MPI_EXE_DEFAULT;
+}
+
+CommandResult run_dynamite(const std::string& args, const fs::path& cwd) {
+  std::string cmd = "'" + dynamite_executable() + "'";
   return run_command(cmd + " " + args, cwd);
 }
 

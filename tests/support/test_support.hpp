@@ -39,6 +39,9 @@ struct CommandResult {
   std::string err;  ///< stderr
 };
 
+/// Path of the dynamite_mpi executable under test.
+std::string dynamite_executable();
+
 /// Run the dynamite_mpi executable with the given argument string (shell-quoted by the caller),
 /// in working directory `cwd` (empty: current).
 CommandResult run_dynamite(const std::string& args, const std::filesystem::path& cwd = {});

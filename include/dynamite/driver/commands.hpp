@@ -22,6 +22,7 @@ void register_orblib(CLI::App& app, CommandRunner& selected);
 void register_model(CLI::App& app, CommandRunner& selected);
 void register_weights(CLI::App& app, CommandRunner& selected);
 void register_output_commands(CLI::App& app, CommandRunner& selected);  // clean, backup-config
+void register_run(CLI::App& app, CommandRunner& selected);
 
 /// Initialise MPI (as a singleton) if the process was not started by mpiexec/srun; finalised by main().
 void ensure_mpi();
