@@ -8,6 +8,7 @@
 #include <mpi.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -115,6 +116,18 @@ struct SearchRun {
   /// Rows generated or assigned before an interruption are computed first (their libraries and
   /// weights are reused when their files exist).
   void resume() {
+    if (!cfg.weight_solver().reattempt_failures) {
+      // As the original with reattempt_failures: False: unfinished models leave the table (their
+      // files stay on disk; nothing is deleted) and the generator may propose them again.
+      auto& rows = table.rows();
+      const auto before = rows.size();
+      rows.erase(std::remove_if(rows.begin(), rows.end(), [](const search::ModelRow& r) { return !r.all_done; }),
+                 rows.end());
+      if (rows.size() != before) {
+        spdlog::info("reattempt_failures is False: {} unfinished models removed from the table", before - rows.size());
+        save();
+      }
+    }
     bool any = false;
     for (const auto& r : table.rows()) any = any || !r.all_done;
     if (!any) return;

@@ -90,3 +90,28 @@ TEST(RunCli, KilledRunContinuesAndEndsWithTheSameTable) {
     EXPECT_TRUE(b.rows()[i].all_done);
   }
 }
+
+TEST(RunCli, UserTestConfigOfTheOriginalEndToEnd) {
+  DYNAMITE_REQUIRE_SHARED(shared);
+  TempDir tmp("run-ml");
+  fs::copy_file(shared / "data/configs/user_test_config_ml.yaml", tmp / "user_test_config_ml.yaml");
+  fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");
+  const auto r = run_dynamite("user_test_config_ml.yaml", tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The original's output tree: output/models/, output/plots/, the table, dynamite.log.
+  for (const char* p : {"NGC6278_output/models", "NGC6278_output/plots", "NGC6278_output/all_models.ecsv", "dynamite.log"})
+    EXPECT_TRUE(fs::exists(tmp / p)) << p;
+  const auto t = dynamite::search::AllModels::read(tmp / "NGC6278_output/all_models.ecsv",
+                                                   {"m-bh", "a-bh", "c-dh", "f-dh", "q-stars", "p-stars", "u-stars", "ml"});
+  // LegacyGridSearch on ml (5, step 4, within 1..9): iteration 0 = ml 5, iteration 1 = ml 1 and 9; n_max_mods 3.
+  ASSERT_EQ(t.rows().size(), 3u);
+  EXPECT_EQ(t.rows()[0].par.back(), 5.0);
+  EXPECT_EQ(t.rows()[1].par.back(), 1.0);
+  EXPECT_EQ(t.rows()[2].par.back(), 9.0);
+  EXPECT_EQ(t.rows()[1].which_iter, 1);
+  EXPECT_EQ(t.rows()[2].directory, "orblib_000_000/ml09.00/");
+  EXPECT_NEAR(t.rows()[0].chi2 / 161713.86235521015, 1.0, 0.10);
+  EXPECT_NEAR(t.rows()[1].chi2 / 42418.83576862558, 1.0, 0.10);
+  EXPECT_NEAR(t.rows()[2].chi2 / 137996.62182152038, 1.0, 0.10);
+  EXPECT_TRUE(fs::exists(tmp / "NGC6278_output/models/orblib_000_000/ml05.00/user_test_config_ml.yaml"));
+}
