@@ -124,7 +124,7 @@ int run_start_conditions(const StartConditionsJob& job, double t_force) {
 
 /// The whole library of the start model over the ranks of MPI_COMM_WORLD, written by rank 0 to
 /// <model_dir>/orblib.h5 with the begin files in <model_dir>/datfil/.
-int run_library(const config::Config& cfg, const fs::path& model_dir, bool noreg_bug) {
+int run_library(const config::Config& cfg, const fs::path& model_dir, bool noreg_bug, bool chain_shells) {
   ensure_mpi();
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -136,6 +136,7 @@ int run_library(const config::Config& cfg, const fs::path& model_dir, bool noreg
     return model_physics(cfg, cfg.start_raw_values());
   }();
   m.start.reproduce_noreg_bug = noreg_bug;
+  m.start.chain_shells = chain_shells;
   const orblib::StartSpace ss = [&] {
     PhaseTimer t("start space");
     return orblib::compute_start_space(*m.direct, *m.forces, m.start);
@@ -176,7 +177,7 @@ void register_orblib(CLI::App& app, CommandRunner& selected) {
                                            "--start-conditions-only computes only begin.dat and beginbox.dat");
   struct Options {
     std::string config, legacy_parameters, model_dir;
-    bool start_only = false, legacy_noreg_bug = false;
+    bool start_only = false, legacy_noreg_bug = false, legacy_chain = false;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("config", o->config, "The DYNAMITE YAML configuration file");
@@ -186,6 +187,8 @@ void register_orblib(CLI::App& app, CommandRunner& selected) {
   cmd->add_option("--model-dir", o->model_dir,
                   "Model directory (default: <output>/models/orblib_000_000, or '.' with only "
                   "--legacy-parameters); files go to <model-dir>/datfil/");
+  cmd->add_flag("--legacy-chained-shells", o->legacy_chain,
+                "Start each energy shell's thin-tube search from the previous shell's result, as the original");
   cmd->add_flag("--legacy-noreg-bug", o->legacy_noreg_bug,
                 "Reproduce the original's noreg flag on energy 1 instead of the last irregular energy");
   cmd->callback([&selected, o] {
@@ -194,7 +197,7 @@ void register_orblib(CLI::App& app, CommandRunner& selected) {
         if (o->config.empty()) throw InputError("", "orblib", 0, "give the config file of the model");
         const config::Config cfg = config::Config::load(o->config);
         const fs::path dir = o->model_dir.empty() ? cfg.io().model_directory() / "orblib_000_000" : fs::path(o->model_dir);
-        return run_library(cfg, dir, o->legacy_noreg_bug);
+        return run_library(cfg, dir, o->legacy_noreg_bug, o->legacy_chain);
       }
       if (o->config.empty() && o->legacy_parameters.empty())
         throw InputError("", "orblib", 0, "give a config file or --legacy-parameters FILE");
@@ -209,6 +212,7 @@ void register_orblib(CLI::App& app, CommandRunner& selected) {
         job.spec = m.spec, job.direct = m.direct, job.forces = m.forces, job.start = m.start;
       }
       job.start.reproduce_noreg_bug = o->legacy_noreg_bug;
+      job.start.chain_shells = o->legacy_chain;
       const double force_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       spdlog::info("timing: {:<28} {:10.3f} s", "potential and force field", force_seconds);
       fs::path model_dir = o->model_dir;

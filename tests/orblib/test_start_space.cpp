@@ -314,11 +314,19 @@ TEST(StartSpaceTools, InvariantsAndShellIndependenceInATriaxialLogPotential) {
     EXPECT_EQ(p.w[5], 0.0);
     EXPECT_NEAR(pot.psi({p.w[0], p.w[1], p.w[2]}) / ss.shells[p.i - 1].energy, 1.0, 1e-7);
   }
-  // Shell 2 computed alone from shell 1's thin-tube fraction equals the chained build.
-  const EnergyShell sh2 = b.compute_shell(2, ss.shells[0].thin_fraction());
+  // By default every shell is independent: shell 2 computed alone equals the full build.
+  const EnergyShell sh2 = b.compute_shell(2, std::nullopt);
   EXPECT_EQ(sh2.r_in, ss.shells[1].r_in);
   EXPECT_EQ(sh2.r_mid, ss.shells[1].r_mid);
   EXPECT_EQ(sh2.tcirc, ss.shells[1].tcirc);
+  // With the original's chaining, shell 2 starts from shell 1's thin-tube fraction.
+  auto chained_settings = small_settings(3, 4, 3);
+  chained_settings.chain_shells = true;
+  StartSpaceBuilder chained(pot, pot, chained_settings);
+  const StartSpace cs = chained.build();
+  const EnergyShell ch2 = chained.compute_shell(2, cs.shells[0].thin_fraction());
+  EXPECT_EQ(ch2.r_in, cs.shells[1].r_in);
+  EXPECT_EQ(ch2.r_mid, cs.shells[1].r_mid);
 }
 
 TEST(StartSpaceTools, IrregularEnergiesAndTheNoregFlag) {

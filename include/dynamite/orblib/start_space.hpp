@@ -7,12 +7,11 @@
 // the orbits use, as in the original.
 //
 // Independence: every energy shell is computed on its own (energy, R_eq, thin tubes, orbit
-// classification, circular velocity, box radii) except for ONE input the original chains from the
-// previous shell: the first guess of the thin short-axis tube at j = nI2 is the previous shell's
-// relative thin-tube radius. StartSpaceBuilder::compute_shell() takes that fraction explicitly, so
-// shell i can start as soon as shell i-1's inner boundary is known (the guess moves only the
-// golden-section start point). assemble() does the only global step: irregular energies propagate
-// inwards (rounded up to whole dithering blocks) and the start points are laid out.
+// classification, circular velocity, box radii). The original chains one input from the previous
+// shell (the first guess of the thin short-axis tube at j = nI2); by default each shell starts from
+// 0.5 R_eq instead, and StartSpaceSettings::chain_shells restores the original's chaining.
+// assemble() does the only global step: irregular energies propagate inwards (rounded up to whole
+// dithering blocks) and the start points are laid out.
 #pragma once
 
 #include <array>
@@ -34,6 +33,9 @@ struct StartSpaceSettings {
   /// says the last irregular energy). Default: flag the last irregular energy; on: as the original.
   bool reproduce_noreg_bug = false;
   double aux_rtol = 1e-4, aux_atol = 1e-8;  ///< auxiliary integrations (the original's values)
+  /// The original starts the thin-tube search of shell i from shell i-1's result, which chains the
+  /// shells. Off by default: every shell is then independent of every other.
+  bool chain_shells = false;
 };
 
 /// The original's triaxiality test on the per-Gaussian T = (1 - p^2) / (1 - q^2).
