@@ -736,6 +736,18 @@ namespace {
 double par_of(const Parameter& p, double raw) { return p.logarithmic ? std::pow(10.0, raw) : raw; }
 }  // namespace
 
+double Config::par_value(const std::vector<double>& raw, const std::string& name) const {
+  for (std::size_t i = 0; i < parameters_.size(); ++i)
+    if (parameters_[i].name == name) return par_of(parameters_[i], raw.at(i));
+  throw Error(fmt::format("Config: no parameter '{}'", name));
+}
+
+std::vector<double> Config::par_values(const std::vector<double>& raw) const {
+  std::vector<double> v;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) v.push_back(par_of(parameters_[i], raw.at(i)));
+  return v;
+}
+
 std::optional<physics::ViewingAngles> Config::viewing_angles_for(const std::vector<double>& raw) const {
   const Component& vis = visible();
   double p = 0, q = 0, u = 0;

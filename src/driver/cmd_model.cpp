@@ -68,9 +68,7 @@ void register_model(CLI::App& app, CommandRunner& selected) {
       int rank = 0;
       MPI_Comm_rank(MPI_COMM_WORLD, &rank);
       if (rank != 0) return 0;
-      double ml = 0;
-      for (std::size_t i = 0; i < raw.size(); ++i)
-        if (cfg.parameters()[i].name == "ml") ml = cfg.parameters()[i].logarithmic ? std::pow(10.0, raw[i]) : raw[i];
+      const double ml = cfg.par_value(raw, "ml");
       auto m = solve_model(cfg, raw, lib, orblib_dir / ml_directory_name(ml));
       m.orblib_seconds = orblib_seconds;
       report(m, o->json);
@@ -98,9 +96,7 @@ void register_weights(CLI::App& app, CommandRunner& selected) {
       const config::Config cfg = config::Config::load(o->config);
       const auto raw = parameters_with_ml(cfg, o->ml);
       const auto lib = orblib::read_library(o->orblib);
-      double ml = 0;
-      for (std::size_t i = 0; i < raw.size(); ++i)
-        if (cfg.parameters()[i].name == "ml") ml = cfg.parameters()[i].logarithmic ? std::pow(10.0, raw[i]) : raw[i];
+      const double ml = cfg.par_value(raw, "ml");
       const fs::path dir = o->output.empty() ? fs::path(o->orblib).parent_path() / ml_directory_name(ml) : fs::path(o->output);
       const auto m = solve_model(cfg, raw, lib, dir);
       report(m, o->json);

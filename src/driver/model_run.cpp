@@ -30,12 +30,6 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
-double par_value(const config::Config& cfg, const std::vector<double>& raw, const std::string& name) {
-  const auto& ps = cfg.parameters();
-  for (std::size_t i = 0; i < ps.size(); ++i)
-    if (ps[i].name == name) return ps[i].logarithmic ? std::pow(10.0, raw[i]) : raw[i];
-  throw Error(fmt::format("no parameter {}", name));
-}
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -85,7 +79,7 @@ ModelOutcome solve_model(const config::Config& cfg, const std::vector<double>& r
                          const fs::path& ml_dir) {
   const auto t0 = std::chrono::steady_clock::now();
   ModelOutcome out;
-  out.ml = par_value(cfg, raw, "ml");
+  out.ml = cfg.par_value(raw, "ml");
   out.ml_directory = ml_dir;
   const auto& ws = cfg.weight_solver();
   const auto angles = cfg.viewing_angles_for(raw);
@@ -125,8 +119,7 @@ ModelOutcome solve_model(const config::Config& cfg, const std::vector<double>& r
   }
   store::ModelResult r;
   r.parameter_names = cfg.parameter_names();
-  for (std::size_t i = 0; i < raw.size(); ++i)
-    r.parameter_values.push_back(cfg.parameters()[i].logarithmic ? std::pow(10.0, raw[i]) : raw[i]);
+  r.parameter_values = cfg.par_values(raw);
   r.chi2 = out.chi2, r.kinchi2 = out.kinchi2, r.kinmapchi2 = out.kinmapchi2;
   r.weights.assign(out.solve.weights.data(), out.solve.weights.data() + out.solve.weights.size());
   r.solver = out.solve.solver;

@@ -16,10 +16,7 @@ namespace {
 double round_decimals(double v, int decimals) { return std::stod(fmt::format("{:.{}f}", v, decimals)); }
 
 double par(const config::Config& cfg, const std::vector<double>& raw, const std::string& name) {
-  const auto& ps = cfg.parameters();
-  for (std::size_t i = 0; i < ps.size(); ++i)
-    if (ps[i].name == name) return ps[i].logarithmic ? std::pow(10.0, raw.at(i)) : raw.at(i);
-  throw Error(fmt::format("model setup: no parameter '{}'", name));
+  return cfg.par_value(raw, name);
 }
 
 physics::HaloSpec halo_spec(const config::Config& cfg, const std::vector<double>& raw) {

@@ -17,11 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 struct MpiGuard {
-  MpiGuard() {
-    int init = 0;
-    MPI_Initialized(&init);
-    if (!init) MPI_Init(nullptr, nullptr);
-  }
+  MpiGuard() { dynamite::testing::ensure_mpi_initialised(); }
 };
 
 double light_in_field(const orblib::BundleSet& s, int b) {
@@ -86,9 +82,7 @@ TEST(OrbitLibrary, AgreesWithTheOriginalForTheReferenceModel) {
   DYNAMITE_REQUIRE_SHARED(shared);
   MpiGuard mpi;
   dynamite::testing::TempDir tmp("libcmp");
-  fs::copy_file(shared / "data/configs/user_test_config_ml.yaml", tmp / "c.yaml");
-  fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");
-  const auto cfg = config::Config::load(tmp / "c.yaml");
+  const auto cfg = config::Config::load(dynamite::testing::shared_config(tmp, shared));
   const auto phys = driver::model_physics(cfg, cfg.start_raw_values());
   const auto ss = orblib::compute_start_space(*phys.direct, *phys.forces, phys.start);
   const auto ours = driver::library_builder(cfg, phys, 4242).build(MPI_COMM_SELF, ss.tubes, ss.boxes, nullptr);

@@ -13,13 +13,9 @@ namespace fs = std::filesystem;
 
 TEST(ModelEndToEnd, ReferenceConfigurationMatchesTheOriginalsChi2) {
   DYNAMITE_REQUIRE_SHARED(shared);
-  int init = 0;
-  MPI_Initialized(&init);
-  if (!init) MPI_Init(nullptr, nullptr);
+  dynamite::testing::ensure_mpi_initialised();
   dynamite::testing::TempDir tmp("e2e");
-  fs::copy_file(shared / "data/configs/user_test_config_ml.yaml", tmp / "c.yaml");
-  fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");
-  const auto cfg = config::Config::load(tmp / "c.yaml");
+  const auto cfg = config::Config::load(dynamite::testing::shared_config(tmp, shared));
   const auto start = cfg.start_raw_values();
   const fs::path dir = cfg.io().model_directory() / "orblib_000_000";
   const auto lib = driver::obtain_library(cfg, start, dir);

@@ -11,9 +11,7 @@ namespace fs = std::filesystem;
 TEST(ModelSetup, PotentialSpecEqualsTheOriginalsParameterFile) {
   DYNAMITE_REQUIRE_SHARED(shared);
   dynamite::testing::TempDir tmp("setup");
-  fs::copy_file(shared / "data/configs/user_test_config_ml.yaml", tmp / "c.yaml");
-  fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");
-  const auto cfg = config::Config::load(tmp / "c.yaml");
+  const auto cfg = config::Config::load(dynamite::testing::shared_config(tmp, shared));
   const auto ours = driver::potential_spec(cfg, cfg.start_raw_values());
   const auto ref = physics::read_legacy_parameters_pot(shared / "reference-outputs/NGC6278_ml654/infil/parameters_pot.in");
   ASSERT_EQ(ours.mge.size(), ref.mge.size());

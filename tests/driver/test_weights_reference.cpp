@@ -47,9 +47,7 @@ Reference load_reference(const fs::path& shared) {
 }
 
 weights::LinearSystem reference_system(const fs::path& shared, const dynamite::testing::TempDir& tmp) {
-  fs::copy_file(shared / "data/configs/user_test_config_ml.yaml", tmp / "c.yaml");
-  fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");
-  const auto cfg = config::Config::load(tmp / "c.yaml");
+  const auto cfg = config::Config::load(dynamite::testing::shared_config(tmp, shared));
   const fs::path dir = shared / "reference-outputs/NGC6278_ml654";
   const auto lib = orblib::import_legacy_library(dir);
   const auto masses = weights::ObservedMasses::read_legacy(dir / "datfil/mass_qgrid.ecsv", dir / "datfil/mass_aper.ecsv");
@@ -134,9 +132,7 @@ TEST(WeightSolvers, TaoMatchesLawsonHansonOnAWellConditionedProblem) {
 TEST(WeightsReference, ObservedMassesMatchTheOriginals) {
   DYNAMITE_REQUIRE_SHARED(shared);
   dynamite::testing::TempDir tmp("masses");
-  fs::copy_file(shared / "data/configs/user_test_config_ml.yaml", tmp / "c.yaml");
-  fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");
-  const auto cfg = config::Config::load(tmp / "c.yaml");
+  const auto cfg = config::Config::load(dynamite::testing::shared_config(tmp, shared));
   const fs::path dir = shared / "reference-outputs/NGC6278_ml654";
   const auto ref = weights::ObservedMasses::read_legacy(dir / "datfil/mass_qgrid.ecsv", dir / "datfil/mass_aper.ecsv");
   const auto lib = orblib::import_legacy_library(dir);

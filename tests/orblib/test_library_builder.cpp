@@ -4,17 +4,14 @@
 #include <numeric>
 
 #include "builder_fixture.hpp"
+#include "test_support.hpp"
 
 using namespace dynamite::orblib;
 using namespace dynamite::orblib::testfix;
 
 namespace {
 struct MpiGuard {
-  MpiGuard() {
-    int init = 0;
-    MPI_Initialized(&init);
-    if (!init) MPI_Init(nullptr, nullptr);
-  }
+  MpiGuard() { dynamite::testing::ensure_mpi_initialised(); }
 };
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "test_support.hpp"
 
+#include <mpi.h>
 #include <unistd.h>
 
 #include <array>
@@ -79,6 +80,18 @@ std::string dynamite_executable() {
 CommandResult run_dynamite(const std::string& args, const fs::path& cwd) {
   std::string cmd = "'" + dynamite_executable() + "'";
   return run_command(cmd + " " + args, cwd);
+}
+
+fs::path shared_config(const TempDir& tmp, const fs::path& shared, const std::string& name) {
+  fs::copy_file(shared / "data/configs" / name, tmp / name);
+  fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");
+  return tmp / name;
+}
+
+void ensure_mpi_initialised() {
+  int init = 0;
+  MPI_Initialized(&init);
+  if (!init) MPI_Init(nullptr, nullptr);
 }
 
 std::string snapshot_tree(const fs::path& dir) {

@@ -49,6 +49,14 @@ CommandResult run_dynamite(const std::string& args, const std::filesystem::path&
 /// Run an arbitrary shell command, capturing stdout and stderr.
 CommandResult run_command(const std::string& command, const std::filesystem::path& cwd = {});
 
+/// Copy configs/<name> of ../shared into `tmp` beside a link to its NGC6278_input, as the config's
+/// relative input_directory expects; returns the config's path.
+std::filesystem::path shared_config(const TempDir& tmp, const std::filesystem::path& shared,
+                                    const std::string& name = "user_test_config_ml.yaml");
+
+/// MPI_Init (singleton) unless already initialised, for tests that use communicators directly.
+void ensure_mpi_initialised();
+
 /// Recursively list every file below `dir` (for "nothing was written" checks).
 std::string snapshot_tree(const std::filesystem::path& dir);
 

@@ -69,6 +69,10 @@ class Config {
   const std::vector<Parameter>& parameters() const { return parameters_; }
   std::vector<std::string> parameter_names() const;
   std::vector<double> start_raw_values() const;
+  /// Physical value of parameter `name` in the raw vector `raw` (parameter-space order).
+  double par_value(const std::vector<double>& raw, const std::string& name) const;
+  /// All physical values of a raw vector.
+  std::vector<double> par_values(const std::vector<double>& raw) const;
 
   const OrblibSettings& orblib() const { return orblib_; }
   const WeightSolverSettings& weight_solver() const { return weights_; }
