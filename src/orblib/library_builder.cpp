@@ -149,20 +149,6 @@ OrbitLibrary LibraryBuilder::assemble(std::vector<BundleResult> tubes, std::vect
   return lib;
 }
 
-std::vector<int> assign_tasks(std::span<const double> cost, int n_ranks) {
-  std::vector<int> order(cost.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return cost[a] > cost[b]; });
-  std::vector<double> load(n_ranks, 0.0);
-  std::vector<int> owner(cost.size(), 0);
-  for (int t : order) {
-    const int r = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
-    owner[t] = r;
-    load[r] += cost[t];
-  }
-  return owner;
-}
-
 namespace {
 
 class Writer {
@@ -265,15 +251,31 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   const int nb = n_bundles();
-  // Tasks 0..nb-1 are tube bundles, nb..2nb-1 box bundles; boxes cost about twice as much.
-  std::vector<double> cost(2 * nb);
-  for (int t = 0; t < 2 * nb; ++t) cost[t] = t < nb ? 1.0 : 1.8;
-  const std::vector<int> owner = assign_tasks(cost, size);
+  // Tasks 0..nb-1 are tube bundles, nb..2nb-1 box bundles. Ranks take the next task from a shared
+  // atomic counter (MPI one-sided fetch-and-add), boxes (about twice as costly) first, so the work
+  // balances itself whatever the orbits cost. Which rank computes a bundle does not change it.
+  std::vector<int> order(2 * nb);
+  for (int t = 0; t < 2 * nb; ++t) order[t] = t < nb ? nb + t : t - nb;
+  long* counter = nullptr;
+  MPI_Win win;
+  MPI_Win_allocate(rank == 0 ? sizeof(long) : 0, sizeof(long), MPI_INFO_NULL, comm, &counter, &win);
+  if (rank == 0) {
+    MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win);
+    *counter = 0;
+    MPI_Win_unlock(0, win);
+  }
+  MPI_Barrier(comm);
 
   // Each rank packs its results as [task id, byte count, bytes] records.
   std::vector<char> mine;
-  for (int t = 0; t < 2 * nb; ++t) {
-    if (owner[t] != rank) continue;
+  while (true) {
+    const long one = 1;
+    long next = 0;
+    MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+    MPI_Fetch_and_op(&one, &next, MPI_LONG, 0, 0, MPI_SUM, win);
+    MPI_Win_unlock(0, win);
+    if (next >= 2 * nb) break;
+    const int t = order[next];
     const BundleKind kind = t < nb ? BundleKind::Tube : BundleKind::Box;
     const int b = t % nb;
     const BundleResult r = build_bundle(kind, b, kind == BundleKind::Tube ? tubes : boxes);
@@ -283,6 +285,7 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
     mine.insert(mine.end(), hp, hp + sizeof(header));
     mine.insert(mine.end(), bytes.begin(), bytes.end());
   }
+  MPI_Win_free(&win);
   // Gather to rank 0 (sizes first; counts fit in int for libraries up to ~2 GB per rank).
   const long long my_size = static_cast<long long>(mine.size());
   if (my_size > std::numeric_limits<int>::max())

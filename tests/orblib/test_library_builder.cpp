@@ -107,14 +107,6 @@ TEST(LibraryBuilder, PackUnpackRoundTrip) {
   EXPECT_EQ(back.notreg, 1);
 }
 
-TEST(LibraryBuilder, TaskAssignmentBalancesCost) {
-  std::vector<double> cost(10, 1.0);
-  for (int i = 5; i < 10; ++i) cost[i] = 2.0;
-  const auto owner = assign_tasks(cost, 3);
-  std::vector<double> load(3, 0.0);
-  for (int t = 0; t < 10; ++t) load[owner[t]] += cost[t];
-  EXPECT_LE(*std::max_element(load.begin(), load.end()) - *std::min_element(load.begin(), load.end()), 1.0);
-}
 
 #include <fstream>
 #include <iterator>

@@ -98,7 +98,8 @@ class LibraryBuilder {
   /// Compute one bundle.
   BundleResult build_bundle(BundleKind kind, int b, std::span<const StartPoint> start_space) const;
 
-  /// Build the whole library on the ranks of `comm`; the result is complete on rank 0 (other ranks
+  /// Build the whole library on the ranks of `comm` (each rank takes the next bundle from a shared
+  /// atomic counter); the result is complete on rank 0 (other ranks
   /// get an empty library). `tubes`/`boxes` are the dithered start spaces. Failures are collected
   /// on rank 0 in `failed`.
   OrbitLibrary build(MPI_Comm comm, std::span<const StartPoint> tubes,
@@ -117,9 +118,6 @@ class LibraryBuilder {
   OrbitIntegrator integrate_;
   BindingEnergy energy_;
 };
-
-/// Deterministic assignment of weighted tasks to ranks (longest processing time first).
-std::vector<int> assign_tasks(std::span<const double> cost, int n_ranks);
 
 /// Serialise a bundle result to bytes and back (for gathering over MPI).
 std::vector<char> pack(const BundleResult& r);
