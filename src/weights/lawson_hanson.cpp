@@ -95,7 +95,8 @@ class UpdatedQr {
 
 }  // namespace
 
-SolveResult nnls_lawson_hanson(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, int max_iterations) {
+SolveResult nnls_lawson_hanson(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, int max_iterations,
+                               const Eigen::VectorXd* start) {
   const auto t0 = std::chrono::steady_clock::now();
   if (A.rows() != b.size()) throw Error(fmt::format("nnls_lawson_hanson: A has {} rows, b {}", A.rows(), b.size()));
   if (!A.allFinite() || !b.allFinite()) throw NumericalError("nnls_lawson_hanson: A or b contains NaN or inf");
@@ -108,11 +109,25 @@ SolveResult nnls_lawson_hanson(const Eigen::MatrixXd& A, const Eigen::VectorXd& 
   // column is in the span of the passive ones, or its unconstrained coefficient is not positive).
   std::vector<char> state(n, 0);
   UpdatedQr qr(A, b);
+  bool warm = false;
+  if (start) {
+    // Warm start: the positive entries of `start` are the first passive set, and `start` (made
+    // feasible) is where the inner loop begins; the loop drops what does not belong.
+    if (start->size() != n) throw Error("nnls_lawson_hanson: the start vector differs in length from A's columns");
+    for (Eigen::Index j = 0; j < n; ++j)
+      if ((*start)(j) > 0 && qr.add(static_cast<int>(j))) state[j] = 1, x(j) = (*start)(j);
+    warm = qr.size() > 0;
+  }
   // Tolerance on the dual as scipy / Lawson-Hanson: 10 * eps * max|A| * max(m, n).
   const double tol = 10 * std::numeric_limits<double>::epsilon() * A.cwiseAbs().maxCoeff() * std::max<Eigen::Index>(A.rows(), n);
   int it = 0;
   Eigen::VectorXd r = b;
   while (true) {
+    Eigen::VectorXd z;
+    if (warm) {
+      warm = false;
+      z = qr.solve();
+    } else {
     // Dual (negative gradient) of the active columns only.
     Eigen::Index jmax = -1;
     double wmax = tol;
@@ -134,7 +149,7 @@ SolveResult nnls_lawson_hanson(const Eigen::MatrixXd& A, const Eigen::VectorXd& 
       state[jmax] = 2;
       continue;
     }
-    Eigen::VectorXd z = qr.solve();
+    z = qr.solve();
     if (!(z(qr.size() - 1) > 0)) {  // would leave again at once: refuse it for now (as Lawson-Hanson)
       qr.remove(qr.size() - 1);
       state[jmax] = 2;
@@ -143,6 +158,7 @@ SolveResult nnls_lawson_hanson(const Eigen::MatrixXd& A, const Eigen::VectorXd& 
     state[jmax] = 1;
     for (auto& s : state)
       if (s == 2) s = 0;
+    }
     // Inner loop: step towards the passive solution z until it is feasible.
     while (true) {
       ++it;

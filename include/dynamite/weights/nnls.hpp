@@ -21,7 +21,10 @@ struct SolveResult {
   double seconds = 0;
 };
 
-/// `max_iterations` <= 0 means 3 * n_columns (scipy's default).
-SolveResult nnls_lawson_hanson(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, int max_iterations = 0);
+/// `max_iterations` <= 0 means 3 * n_columns (scipy's default). `start` (optional, non-negative):
+/// a guess of the solution, e.g. from an iterative solver; its positive entries form the first
+/// passive set, which saves the one-column-at-a-time build-up when the guess is close.
+SolveResult nnls_lawson_hanson(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, int max_iterations = 0,
+                               const Eigen::VectorXd* start = nullptr);
 
 }  // namespace dynamite::weights
