@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "dynamite/core/error.hpp"
@@ -71,7 +72,56 @@ void dense_row(const orblib::LosvdCube& c, int bundle, int ap, bool reversed, st
   }
 }
 
+/// Column o -> (bundle set, bundle, reversed): t1, t1', t2, t2', ..., then the boxes.
+struct OrbitColumn {
+  const orblib::BundleSet* set;
+  int bundle;
+  bool reversed;
+};
+OrbitColumn orbit_column(const orblib::OrbitLibrary& lib, int o) {
+  const int nb = lib.n_bundles();
+  if (o < 2 * nb) return {&lib.tube, o / 2, (o % 2) == 1};
+  return {&lib.box, o - 2 * nb, false};
+}
+
 }  // namespace
+
+Eigen::MatrixXd losvd_rebin_matrix(const VelocityAxis& axis, const io::BayesLosvdData& d) {
+  const int nv = static_cast<int>(d.vcent.size()), nb = static_cast<int>(axis.x.size());
+  Eigen::MatrixXd f = Eigen::MatrixXd::Zero(nv, nb);
+  for (int v = 0; v < nv; ++v) {
+    const double lo = d.vcent[v] - d.dv / 2, hi = d.vcent[v] + d.dv / 2;
+    for (int b = 0; b < nb; ++b) {
+      const double x0 = axis.x[b] - axis.dx[b] / 2, x1 = axis.x[b] + axis.dx[b] / 2, dx = axis.dx[0];
+      const double f1 = std::clamp((x1 - lo) / dx, 0.0, 1.0), f2 = std::clamp((hi - x0) / dx, 0.0, 1.0);
+      f(v, b) = std::min(f1, f2);
+    }
+  }
+  return f;
+}
+
+void add_bayes_losvd_rows(const orblib::OrbitLibrary& lib, const ObservedMasses& m, const io::BayesLosvdData& d,
+                          std::size_t set, int ap0, int row0, double velocity_scale, LinearSystem& sys) {
+  const auto& cube = lib.tube.losvd[set];
+  const int nap = cube.n_apertures, nv = static_cast<int>(d.vcent.size());
+  const VelocityAxis axis = VelocityAxis::legacy(cube.dv * cube.n_vbins, cube.n_vbins, velocity_scale);
+  const Eigen::MatrixXd f = losvd_rebin_matrix(axis, d);
+  std::vector<double> y;
+  for (int j = 0; j < nap; ++j) {
+    const double M = m.aperture[ap0 + j];
+    for (int v = 0; v < nv; ++v) {
+      const double econ = M * d.dlosvd[j][v];
+      sys.b(row0 + j * nv + v) = M * d.losvd[j][v] / econ;
+    }
+    for (int o = 0; o < sys.A.cols(); ++o) {
+      const OrbitColumn c = orbit_column(lib, o);
+      dense_row(c.set->losvd[set], c.bundle, j, c.reversed, y);
+      y.front() = 0, y.back() = 0;  // the edge bins collect the tails
+      const Eigen::VectorXd yb = f * Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(y.size()));
+      for (int v = 0; v < nv; ++v) sys.A(row0 + j * nv + v, o) = yb(v) / (M * d.dlosvd[j][v]);
+    }
+  }
+}
 
 LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const ObservedMasses& m,
                                  const std::vector<io::KinematicSet>& sets, const SystemSettings& s) {
@@ -83,8 +133,12 @@ LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const Observed
   if (lib.tube.losvd.size() != sets.size())
     throw InputError("", "kinematics", 0, fmt::format("LinearSystem: library has {} kinematic sets, the config {}", lib.tube.losvd.size(), sets.size()));
   int n_ap = 0;
+  const int N = s.number_gh;
+  int n_kin_rows = 0;
   for (std::size_t k = 0; k < sets.size(); ++k) {
-    if (!sets[k].gh) throw NotSupportedError("LinearSystem: BayesLOSVD kinematics are not supported yet");
+    if (!sets[k].gh && !sets[k].bayes) throw InputError(sets[k].datafile, "", 0, "LinearSystem: kinematic set without data");
+    const int per_aperture = sets[k].gh ? N : static_cast<int>(sets[k].bayes->vcent.size());
+    n_kin_rows += per_aperture * static_cast<int>(sets[k].n_bins());
     if (lib.tube.losvd[k].n_apertures != static_cast<int>(sets[k].n_bins()))
       throw InputError(sets[k].datafile, "", 0, "LinearSystem: the library's apertures differ from the kinematics' bins");
     if (lib.tube.losvd[k].center != 0.0)
@@ -93,13 +147,13 @@ LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const Observed
   }
   if (static_cast<int>(m.aperture.size()) != n_ap)
     throw InputError("", "mass_aper", 0, fmt::format("LinearSystem: {} aperture masses for {} apertures", m.aperture.size(), n_ap));
-  const int N = s.number_gh;
   LinearSystem sys;
   sys.n_intrinsic = n_cells;
   sys.n_apertures = n_ap;
-  const int n_rows = 1 + n_cells + n_ap + n_ap * N;
+  const int n_rows = 1 + n_cells + n_ap + n_kin_rows;
   sys.A = Eigen::MatrixXd::Zero(n_rows, n_orb);
   sys.b = Eigen::VectorXd::Zero(n_rows);
+  std::vector<double> y;
 
   // Column o -> (bundle set, bundle, reversed).
   auto column = [&](int o, const orblib::BundleSet*& set, int& bundle, bool& reversed) {
@@ -126,11 +180,31 @@ LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const Observed
       sys.A(1 + c, o) = set->density(bundle, c) / e;
     }
   }
-  // Projected masses and kinematics, set by set.
+  // Projected masses: each orbit's light in each aperture of every set (all velocity bins).
+  for (std::size_t k = 0, a0 = 0; k < sets.size(); a0 += lib.tube.losvd[k].n_apertures, ++k) {
+    for (int j = 0; j < lib.tube.losvd[k].n_apertures; ++j) {
+      const double M = m.aperture[a0 + j], e = std::abs(M * s.sb_proj_rel_err);
+      const int row = 1 + n_cells + static_cast<int>(a0) + j;
+      sys.b(row) = M / e;
+      for (int o = 0; o < n_orb; ++o) {
+        const OrbitColumn c = orbit_column(lib, o);
+        dense_row(c.set->losvd[k], c.bundle, j, c.reversed, y);
+        double mass = 0;
+        for (double v : y) mass += v;
+        sys.A(row, o) = mass / e;
+      }
+    }
+  }
+  // Kinematics, set by set.
   int ap0 = 0;
   int krow = 1 + n_cells + n_ap;
-  std::vector<double> y;
   for (std::size_t k = 0; k < sets.size(); ++k) {
+    if (sets[k].bayes) {
+      add_bayes_losvd_rows(lib, m, *sets[k].bayes, k, ap0, krow, s.velocity_scale, sys);
+      krow += lib.tube.losvd[k].n_apertures * static_cast<int>(sets[k].bayes->vcent.size());
+      ap0 += lib.tube.losvd[k].n_apertures;
+      continue;
+    }
     const auto& gh = *sets[k].gh;
     const auto& cube = lib.tube.losvd[k];
     const int nap = cube.n_apertures;
@@ -148,11 +222,6 @@ LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const Observed
       const auto& c = set->losvd[k];
       for (int j = 0; j < nap; ++j) {
         dense_row(c, bundle, j, rev, y);
-        double mass = 0;
-        for (double v : y) mass += v;
-        const double M = m.aperture[ap0 + j];
-        const double e = std::abs(M * s.sb_proj_rel_err);
-        sys.A(1 + n_cells + ap0 + j, o) = mass / e;
         y.front() = 0, y.back() = 0;  // the edge bins collect the tails: not used for the kinematics
         hcoef[static_cast<std::size_t>(o) * nap + j] = gh_coefficients(y, axis, gh.v[j], gh.sigma[j], N);
         if (s.cr_cut) {
@@ -170,7 +239,6 @@ LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const Observed
     }
     for (int j = 0; j < nap; ++j) {
       const double M = m.aperture[ap0 + j];
-      sys.b(1 + n_cells + ap0 + j) = M / std::abs(M * s.sb_proj_rel_err);
       const double sig = gh.sigma[j];
       for (int n = 1; n <= N; ++n) {
         double obs = 0, err = 0;

@@ -2,7 +2,8 @@
 // original's Python NNLS solver builds it (dynamite-python-layer.md §5.1-5.4):
 //
 //   rows: 1 total-mass row | intrinsic-grid masses (phi fastest) | projected masses per aperture
-//         (kinematic sets in order) | Gauss-Hermite h1..hN per aperture (aperture-major), per set
+//         (kinematic sets in order) | per set: Gauss-Hermite h1..hN per aperture (aperture-major),
+//         or BayesLOSVD data velocity bins per aperture (aperture-major)
 //   columns: orbits t1, t1', t2, t2', ..., tN, tN', b1, ..., bN (t' = tube with reversed velocities)
 //
 // Each row is divided by its error, so the weights minimise ||A w - b||^2 and chi2 is that sum.
@@ -65,6 +66,16 @@ std::vector<double> gh_coefficients(const std::vector<double>& y, const Velocity
 /// in the library's order.
 LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const ObservedMasses& masses,
                                  const std::vector<io::KinematicSet>& sets, const SystemSettings& s);
+
+/// Fraction of each orbit velocity bin b (columns) inside each data velocity bin v (rows) of a
+/// BayesLOSVD set: the overlap of the two intervals in units of the orbit bin width.
+Eigen::MatrixXd losvd_rebin_matrix(const VelocityAxis& axis, const io::BayesLosvdData& d);
+
+/// The BayesLOSVD rows of kinematic set `set` (apertures from ap0 in the aperture-mass rows, rows
+/// from row0): for each aperture j and data velocity bin v, observed M_j losvd_jv against the
+/// orbit's histogram rebinned to the data bins (edge bins zeroed), both divided by M_j dlosvd_jv.
+void add_bayes_losvd_rows(const orblib::OrbitLibrary& lib, const ObservedMasses& m, const io::BayesLosvdData& d,
+                          std::size_t set, int ap0, int row0, double velocity_scale, LinearSystem& sys);
 
 /// chi2 over all rows and kinchi2 over the kinematic rows, for weights w.
 struct Chi2 {
