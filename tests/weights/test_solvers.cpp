@@ -1,0 +1,157 @@
+// Weight solvers and the BayesLOSVD rebinning on problems with known answers.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include <mpi.h>
+
+#include "dynamite/core/error.hpp"
+#include "dynamite/weights/linear_system.hpp"
+#include "dynamite/weights/nnls.hpp"
+#include "dynamite/weights/tao_solver.hpp"
+
+using namespace dynamite;
+
+namespace {
+
+/// PETSc and MPI, started by the first TAO solve, are shut down once after the last test.
+class PetscEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    weights::finalize_petsc();
+    int init = 0, fin = 0;
+    MPI_Initialized(&init);
+    MPI_Finalized(&fin);
+    if (init && !fin) MPI_Finalize();
+  }
+};
+const auto* const g_env = ::testing::AddGlobalTestEnvironment(new PetscEnvironment);
+
+struct Problem {
+  Eigen::MatrixXd A;
+  Eigen::VectorXd b;
+};
+
+/// A weight-like problem: sparse non-negative columns, a sparse truth, noise, and optionally the
+/// total-mass row (all 1e8, target 1e8) that makes A^T A singular to working precision.
+Problem weight_like(int m, int n, unsigned seed, bool mass_row) {
+  std::mt19937_64 gen(seed);
+  std::uniform_real_distribution<double> U(0, 1);
+  std::normal_distribution<double> N01(0, 1);
+  Problem p;
+  p.A = Eigen::MatrixXd::Zero(m, n);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j) p.A(i, j) = U(gen) < 0.3 ? 50 * U(gen) : 0.0;
+  Eigen::VectorXd truth = Eigen::VectorXd::Zero(n);
+  for (int j = 0; j < n; j += 4) truth(j) = U(gen);
+  truth /= truth.sum();
+  p.b = p.A * truth;
+  for (int i = 0; i < m; ++i) p.b(i) += N01(gen);  // rows are divided by their errors: unit noise
+  if (mass_row) {
+    p.A.row(0).setConstant(1e8);
+    p.b(0) = 1e8;
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST(LawsonHanson, IdentityGivesThePositivePart) {
+  std::mt19937_64 gen(5);
+  std::normal_distribution<double> N(0, 1);
+  Eigen::VectorXd c(60);
+  for (auto& v : c) v = N(gen);
+  const auto r = weights::nnls_lawson_hanson(Eigen::MatrixXd::Identity(60, 60), c);
+  ASSERT_TRUE(r.converged);
+  EXPECT_LT((r.weights - c.cwiseMax(0.0)).cwiseAbs().maxCoeff(), 1e-14);
+  EXPECT_NEAR(r.residual_norm2, c.cwiseMin(0.0).squaredNorm(), 1e-12);
+}
+
+TEST(LawsonHanson, SatisfiesTheKktConditions) {
+  const auto p = weight_like(200, 150, 11, false);
+  const auto r = weights::nnls_lawson_hanson(p.A, p.b);
+  ASSERT_TRUE(r.converged) << r.status;
+  const Eigen::VectorXd g = p.A.transpose() * (p.b - p.A * r.weights);  // minus the gradient / 2
+  const double scale = (p.A.transpose() * p.b).cwiseAbs().maxCoeff();
+  for (int j = 0; j < g.size(); ++j) {
+    ASSERT_GE(r.weights(j), 0.0);
+    if (r.weights(j) > 0) EXPECT_NEAR(g(j), 0.0, 1e-10 * scale) << "column " << j;
+    else EXPECT_LE(g(j), 1e-10 * scale) << "column " << j;
+  }
+}
+
+TEST(LawsonHanson, DuplicateColumnsDoNotBreakTheFactorisation) {
+  auto p = weight_like(120, 60, 12, false);
+  Eigen::MatrixXd A2(p.A.rows(), 90);
+  A2 << p.A, p.A.leftCols(30);  // 30 columns twice: rank-deficient passive sets are possible
+  const auto r1 = weights::nnls_lawson_hanson(p.A, p.b), r2 = weights::nnls_lawson_hanson(A2, p.b);
+  ASSERT_TRUE(r1.converged && r2.converged);
+  EXPECT_NEAR(r2.residual_norm2 / r1.residual_norm2, 1.0, 1e-10);
+}
+
+TEST(LawsonHanson, WarmStartReachesTheSameSolutionInFewerSteps) {
+  const auto p = weight_like(300, 200, 13, true);
+  const auto cold = weights::nnls_lawson_hanson(p.A, p.b);
+  ASSERT_TRUE(cold.converged);
+  // A perturbed guess with a few wrong positives and a few missing ones.
+  Eigen::VectorXd guess = cold.weights;
+  for (int j = 0; j < guess.size(); j += 17) guess(j) = guess(j) > 0 ? 0.0 : 1e-3;
+  const auto warm = weights::nnls_lawson_hanson(p.A, p.b, 0, &guess);
+  ASSERT_TRUE(warm.converged) << warm.status;
+  EXPECT_NEAR(warm.residual_norm2 / cold.residual_norm2, 1.0, 1e-10);
+  EXPECT_LT(warm.iterations, cold.iterations);
+}
+
+TEST(TaoSolver, TotalMassRowIsHeldAsAConstraint) {
+  const auto p = weight_like(300, 200, 14, true);
+  const auto lh = weights::nnls_lawson_hanson(p.A, p.b);
+  ASSERT_TRUE(lh.converged);
+  weights::TaoOptions opt;
+  opt.polish = false;
+  const auto tao = weights::solve_tao(p.A, p.b, opt);
+  ASSERT_TRUE(tao.converged) << tao.status;
+  EXPECT_NE(tao.status.find("1 stiff row"), std::string::npos) << tao.status;
+  EXPECT_LE(tao.residual_norm2, (1 + 1e-6) * lh.residual_norm2) << tao.status;
+  EXPECT_NEAR(tao.weights.sum(), 1.0, 1e-8);
+  opt.polish = true;
+  const auto polished = weights::solve_tao(p.A, p.b, opt);
+  ASSERT_TRUE(polished.converged) << polished.status;
+  EXPECT_NEAR(polished.residual_norm2 / lh.residual_norm2, 1.0, 1e-12);
+}
+
+TEST(TaoSolver, RejectsNonFiniteInput) {
+  Eigen::MatrixXd A = Eigen::MatrixXd::Identity(3, 3);
+  A(1, 1) = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(weights::solve_tao(A, Eigen::VectorXd::Ones(3)), NumericalError);
+}
+
+TEST(BayesLosvd, RebinMatrixSplitsOrbitBinsByOverlap) {
+  // Orbit bins of 2 km/s centred on 0 (edges -7..7); data bins of 5 km/s centred on -5, 0, 5.
+  const auto axis = weights::VelocityAxis::legacy(14.0, 7, 1.0);
+  io::BayesLosvdData d;
+  d.dv = 5, d.vcent = {-5, 0, 5};
+  const Eigen::MatrixXd f = weights::losvd_rebin_matrix(axis, d);
+  ASSERT_EQ(f.rows(), 3);
+  ASSERT_EQ(f.cols(), 7);
+  // Data bin 0 spans -7.5..-2.5: orbit bins [-7,-5], [-5,-3] fully, [-3,-1] for 0.5 km/s of 2.
+  EXPECT_NEAR(f(0, 0), 1.0, 1e-14);
+  EXPECT_NEAR(f(0, 1), 1.0, 1e-14);
+  EXPECT_NEAR(f(0, 2), 0.25, 1e-14);
+  EXPECT_NEAR(f(0, 3), 0.0, 1e-14);
+  // Data bin 1 spans -2.5..2.5: 0.75 of [-3,-1], all of [-1,1], 0.75 of [1,3].
+  EXPECT_NEAR(f(1, 2), 0.75, 1e-14);
+  EXPECT_NEAR(f(1, 3), 1.0, 1e-14);
+  EXPECT_NEAR(f(1, 4), 0.75, 1e-14);
+  // Every orbit bin inside the data range is shared out completely.
+  for (int b = 0; b < 7; ++b) EXPECT_NEAR(f.col(b).sum(), 1.0, 1e-14) << "orbit bin " << b;
+}
+
+TEST(BayesLosvd, OrbitBinsOutsideTheDataAreDropped) {
+  const auto axis = weights::VelocityAxis::legacy(30.0, 15, 1.0);  // edges -15..15
+  io::BayesLosvdData d;
+  d.dv = 4, d.vcent = {-2, 2};  // data -4..4
+  const Eigen::MatrixXd f = weights::losvd_rebin_matrix(axis, d);
+  EXPECT_NEAR(f.sum(), 4.0, 1e-14);  // 8 km/s of data = 4 orbit bins' worth
+  EXPECT_NEAR(f.col(0).sum(), 0.0, 1e-14);
+  EXPECT_NEAR(f.col(14).sum(), 0.0, 1e-14);
+}
