@@ -129,8 +129,13 @@ class DenseStep {
     const auto& r = r_;
     return r[0][i] + s * (r[1][i] + s1 * (r[2][i] + s * (r[3][i] + s1 * (r[4][i] + s * (r[5][i] + s1 * (r[6][i] + s * r[7][i]))))));
   }
-  void state(double t, std::array<double, N>& out) const {
-    for (std::size_t i = 0; i < N; ++i) out[i] = value(i, t);
+  void state(double t, std::array<double, N>& out) const { state(t, out.data()); }
+  /// All N components at t (the same arithmetic as value(i, t), with s computed once).
+  void state(double t, double* out) const {
+    const double s = (t - t_old_) / h_, s1 = 1.0 - s;
+    const auto& r = r_;
+    for (std::size_t i = 0; i < N; ++i)
+      out[i] = r[0][i] + s * (r[1][i] + s1 * (r[2][i] + s * (r[3][i] + s1 * (r[4][i] + s * (r[5][i] + s1 * (r[6][i] + s * r[7][i]))))));
   }
 
  private:

@@ -38,6 +38,8 @@ struct StencilTable {
   double r2_lo = 0, r2_hi = 0;  ///< the table is used for r2_lo < r^2 <= r2_hi
   std::vector<double> v;
 };
+/// ln g_x, g_y/g_x, g_z/g_x interpolated at u = ln r, c = |z|/r, w = |y|/sqrt(x^2+y^2).
+void interpolate(const StencilTable& t, double u, double c, double w, double* f);
 }  // namespace detail
 
 class InterpolatedForceField final : public Potential {
