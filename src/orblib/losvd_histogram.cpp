@@ -42,6 +42,9 @@ LosvdObserver::LosvdObserver(const physics::ViewingAngles& angles, double arcsec
   lx_ = g.extent_x * arcsec_to_km, ly_ = g.extent_y * arcsec_to_km;
   n_vbins_ = set.histogram.bins;
   dv_ = set.histogram.width / n_vbins_;
+  // Multiplications instead of divisions in the per-point binning (they differ only for points
+  // within an ulp of a pixel or bin edge).
+  px_ = nx_ / lx_, py_ = ny_ / ly_, inv_dv_ = 1 / dv_;
   center_ = set.histogram.center;
   vbeg_ = center_ - 0.5 * set.histogram.width;
   n_apertures_ = set.bins.n_bins;
@@ -98,13 +101,13 @@ int LosvdObserver::aperture_of(double X, double Y) const {
   // X, Y are in the aperture frame relative to the grid corner (km); strict inequalities as the
   // original, so points on the border are outside.
   if (!(X > 0 && X < lx_ && Y > 0 && Y < ly_)) return -1;
-  const int ix = std::min(static_cast<int>(X * nx_ / lx_), nx_ - 1);
-  const int iy = std::min(static_cast<int>(Y * ny_ / ly_), ny_ - 1);
+  const int ix = std::min(static_cast<int>(X * px_), nx_ - 1);
+  const int iy = std::min(static_cast<int>(Y * py_), ny_ - 1);
   return pixel_aperture_[static_cast<std::size_t>(iy) * nx_ + ix];
 }
 
 int LosvdObserver::vbin_of(double v) const {
-  const double f = (v - vbeg_) / dv_;
+  const double f = (v - vbeg_) * inv_dv_;
   if (!(f > 0)) return 0;
   if (f >= n_vbins_) return n_vbins_ - 1;
   return static_cast<int>(f);
