@@ -145,6 +145,7 @@ BundleLosvd LosvdObserver::finalize(std::span<const double> acc, double total_po
   out.first.resize(n_apertures_);
   out.count.resize(n_apertures_);
   const double norm = total_points > 0 ? 1.0 / total_points : 0.0;
+  std::size_t n_values = 0;
   for (int a = 0; a < n_apertures_; ++a) {
     const double* row = acc.data() + static_cast<std::size_t>(a) * n_vbins_;
     int lo = 0, hi = n_vbins_ - 1;
@@ -152,7 +153,13 @@ BundleLosvd LosvdObserver::finalize(std::span<const double> acc, double total_po
     while (hi >= lo && row[hi] == 0) --hi;
     out.first[a] = lo <= hi ? lo : 0;
     out.count[a] = lo <= hi ? hi - lo + 1 : 0;
-    for (int k = lo; k <= hi; ++k) out.values.push_back(row[k] * norm);
+    n_values += out.count[a];
+  }
+  out.values.resize(n_values);  // sized once: growing it copied every bundle's rows several times
+  double* v = out.values.data();
+  for (int a = 0; a < n_apertures_; ++a) {
+    const double* row = acc.data() + static_cast<std::size_t>(a) * n_vbins_ + out.first[a];
+    for (int k = 0; k < out.count[a]; ++k) *v++ = row[k] * norm;
   }
   return out;
 }
