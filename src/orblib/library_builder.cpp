@@ -303,10 +303,37 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
   }
   MPI_Barrier(comm);
 
-  // Rank 0 keeps its own results as they are; the other ranks pack theirs as [task id, byte count,
-  // bytes] records for one gather at the end (packing overlaps with the other ranks' integration).
+  // Rank 0 keeps its own results as they are. The other ranks send each result to rank 0 as soon as
+  // it is built, and rank 0 unpacks what has arrived between its own bundles, so that work is
+  // balanced by the counter like the integration and only the last few results remain after the
+  // loop. Results travel on a private duplicate of `comm`.
+  MPI_Comm rc;
+  MPI_Comm_dup(comm, &rc);
+  constexpr int kTag = 7;
   std::vector<BundleResult> results(rank == 0 ? 2 * nb : 0);
-  std::vector<char> mine;
+  int have = 0;  // rank 0: results in `results`
+  auto receive = [&](bool wait) {
+    while (true) {
+      int flag = 1;
+      MPI_Status st;
+      if (wait)
+        MPI_Probe(MPI_ANY_SOURCE, kTag, rc, &st);
+      else
+        MPI_Iprobe(MPI_ANY_SOURCE, kTag, rc, &flag, &st);
+      if (!flag) return;
+      int count = 0;
+      MPI_Get_count(&st, MPI_CHAR, &count);
+      std::vector<char> buf(count);
+      MPI_Recv(buf.data(), count, MPI_CHAR, st.MPI_SOURCE, kTag, rc, MPI_STATUS_IGNORE);
+      std::int64_t t = 0;
+      std::memcpy(&t, buf.data(), sizeof(t));
+      results[t] = unpack(std::span<const char>(buf.data() + sizeof(t), buf.size() - sizeof(t)));
+      ++have;
+      if (wait) return;
+    }
+  };
+  std::vector<std::vector<char>> outbox;  // other ranks: buffers of sends in flight
+  std::vector<MPI_Request> sends;
   Workspace ws;
   while (true) {
     const long one = 1;
@@ -321,49 +348,41 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
     BundleResult r = build_bundle(kind, b, kind == BundleKind::Tube ? tubes : boxes, ws);
     if (rank == 0) {
       results[t] = std::move(r);
+      ++have;
+      receive(false);
       continue;
     }
-    const std::size_t at = mine.size();
-    std::int64_t header[2] = {t, 0};
-    const char* hp = reinterpret_cast<const char*>(header);
-    mine.insert(mine.end(), hp, hp + sizeof(header));
-    pack_into(r, mine);
-    header[1] = static_cast<std::int64_t>(mine.size() - at - sizeof(header));
-    std::memcpy(mine.data() + at, header, sizeof(header));
+    std::vector<char> buf(sizeof(std::int64_t));
+    const std::int64_t t64 = t;
+    std::memcpy(buf.data(), &t64, sizeof(t64));
+    pack_into(r, buf);
+    if (buf.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      throw std::runtime_error("LibraryBuilder: a bundle result exceeds 2 GB");
+    // Free the buffers of sends that have completed.
+    for (std::size_t k = 0; k < sends.size();) {
+      int done = 0;
+      MPI_Test(&sends[k], &done, MPI_STATUS_IGNORE);
+      if (done) {
+        sends[k] = sends.back(), sends.pop_back();
+        outbox[k] = std::move(outbox.back()), outbox.pop_back();
+      } else {
+        ++k;
+      }
+    }
+    outbox.push_back(std::move(buf));
+    sends.emplace_back();
+    MPI_Isend(outbox.back().data(), static_cast<int>(outbox.back().size()), MPI_CHAR, 0, kTag, rc, &sends.back());
   }
   ws = Workspace{};
+  if (rank == 0)
+    while (have < 2 * nb) receive(true);
+  else
+    MPI_Waitall(static_cast<int>(sends.size()), sends.data(), MPI_STATUSES_IGNORE);
+  outbox.clear();
   MPI_Win_free(&win);
-  // Gather to rank 0 (sizes first; counts fit in int for libraries up to ~2 GB per rank).
-  const long long my_size = static_cast<long long>(mine.size());
-  if (my_size > std::numeric_limits<int>::max())
-    throw std::runtime_error("LibraryBuilder: a rank's share of the library exceeds 2 GB");
-  int n = static_cast<int>(my_size);
-  std::vector<int> sizes(size), displs(size);
-  MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm);
-  std::unique_ptr<char[]> all;  // not zero-filled: MPI overwrites it
-  long long total = 0;
-  if (rank == 0) {
-    for (int r = 0; r < size; ++r) {
-      displs[r] = static_cast<int>(total);
-      total += sizes[r];
-    }
-    if (total > std::numeric_limits<int>::max())
-      throw std::runtime_error("LibraryBuilder: the gathered library exceeds 2 GB");
-    all.reset(new char[std::max(total, 1LL)]);
-  }
-  MPI_Gatherv(mine.data(), n, MPI_CHAR, all.get(), sizes.data(), displs.data(), MPI_CHAR, 0, comm);
-  std::vector<char>().swap(mine);  // every copy is freed as soon as it has been consumed
+  MPI_Comm_free(&rc);
   if (rank != 0) return {};
 
-  std::size_t pos = 0;
-  while (pos < static_cast<std::size_t>(total)) {
-    std::int64_t header[2];
-    std::memcpy(header, all.get() + pos, sizeof(header));
-    pos += sizeof(header);
-    results[header[0]] = unpack(std::span<const char>(all.get() + pos, header[1]));
-    pos += header[1];
-  }
-  all.reset();
   std::vector<BundleResult> tube_res(std::make_move_iterator(results.begin()),
                                      std::make_move_iterator(results.begin() + nb));
   std::vector<BundleResult> box_res(std::make_move_iterator(results.begin() + nb),
