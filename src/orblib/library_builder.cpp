@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 
@@ -49,14 +50,15 @@ std::vector<StartPoint> LibraryBuilder::member_starts(int b, std::span<const Sta
 }
 
 bool LibraryBuilder::integrate_member(BundleKind kind, int b, int m, const StartPoint& sp,
-                                      OrbitSamples& samples, std::string& reason) const {
+                                      OrbitSamples& samples, std::vector<double>& times,
+                                      std::string& reason) const {
   const double t_end = s_.orbital_periods * sp.tcirc;
   if (!(t_end > 0) || !std::isfinite(t_end)) {
     reason = fmt::format("non-positive integration time (tcirc = {})", sp.tcirc);
     return false;
   }
   const double e0 = energy_(sp.w);
-  std::vector<double> times(s_.sampling);
+  times.resize(s_.sampling);
   double tol = s_.accuracy;
   for (int attempt = 0; tol >= s_.min_tolerance; ++attempt, tol *= 0.1) {
     // Samples at a random phase: t_n = (1 + u + n) dt, n = 0..sampling-1, dt = T / (sampling + 4).
@@ -80,20 +82,28 @@ bool LibraryBuilder::integrate_member(BundleKind kind, int b, int m, const Start
 
 BundleResult LibraryBuilder::build_bundle(BundleKind kind, int b,
                                           std::span<const StartPoint> space) const {
+  Workspace ws;
+  return build_bundle(kind, b, space, ws);
+}
+
+BundleResult LibraryBuilder::build_bundle(BundleKind kind, int b, std::span<const StartPoint> space,
+                                          Workspace& ws) const {
   const auto t0 = std::chrono::steady_clock::now();
   const auto starts = member_starts(b, space);
   BundleResult res;
   res.eiii = {b / (s_.nI3 * s_.nI2) + 1, (b / s_.nI3) % s_.nI2 + 1, b % s_.nI3 + 1};
-  std::vector<double> qacc(grid_.accumulator_size(), 0.0);
-  std::vector<std::vector<double>> lacc;
-  for (const auto& o : losvd_) lacc.emplace_back(o.accumulator_size(), 0.0);
-  OrbitSamples samples;
+  std::vector<double>& qacc = ws.qacc;
+  qacc.assign(grid_.accumulator_size(), 0.0);
+  std::vector<std::vector<double>>& lacc = ws.lacc;
+  lacc.resize(losvd_.size());
+  for (std::size_t k = 0; k < losvd_.size(); ++k) lacc[k].assign(losvd_[k].accumulator_size(), 0.0);
+  OrbitSamples& samples = ws.samples;
   samples.resize(s_.sampling);
   for (int m = 0; m < members(); ++m) {
     const StartPoint& sp = starts[m];
     res.notreg |= sp.noreg;
     std::string reason;
-    if (!integrate_member(kind, b, m, sp, samples, reason)) {
+    if (!integrate_member(kind, b, m, sp, samples, ws.times, reason)) {
       // A failed orbit contributes no light; it is flagged and reported, never replaced.
       res.member_type.push_back(static_cast<int>(OrbitType::Other));
       res.member_failed.push_back(1);
@@ -116,7 +126,7 @@ BundleResult LibraryBuilder::build_bundle(BundleKind kind, int b,
   // Normalise by all members, failed ones included, so a failure shows as missing light.
   const double n_points = static_cast<double>(members()) * s_.sampling;
   grid_.finalize(qacc, n_points);
-  res.qgrid = std::move(qacc);
+  res.qgrid = qacc;
   for (std::size_t k = 0; k < losvd_.size(); ++k) res.losvd.push_back(losvd_[k].finalize(lacc[k], 8.0 * n_points));
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
@@ -133,6 +143,27 @@ OrbitLibrary LibraryBuilder::assemble(std::vector<BundleResult> tubes, std::vect
     set.members = members();
     set.set_n_cells(grid_.spec().n_cells());
     for (const auto& o : losvd_) set.losvd.push_back(o.empty_cube());
+    // Reserve every array once: growing them bundle by bundle copied (and page-faulted) the
+    // library several times over.
+    std::size_t n_q = 0, n_cls = 0, n_members = 0;
+    std::vector<std::size_t> n_values(losvd_.size(), 0);
+    for (const auto& r : results) {
+      n_q += r.qgrid.size(), n_cls += r.classification.size(), n_members += r.member_type.size();
+      for (std::size_t k = 0; k < losvd_.size(); ++k) n_values[k] += r.losvd[k].values.size();
+    }
+    set.eiii.reserve(3 * results.size());
+    set.notreg.reserve(results.size());
+    set.member_type.reserve(n_members);
+    set.member_failed.reserve(n_members);
+    set.classification.reserve(n_cls);
+    set.qgrid.reserve(n_q);
+    for (std::size_t k = 0; k < losvd_.size(); ++k) {
+      const std::size_t rows = results.size() * static_cast<std::size_t>(losvd_[k].n_apertures());
+      set.losvd[k].first.reserve(rows);
+      set.losvd[k].count.reserve(rows);
+      set.losvd[k].offset.reserve(rows + 1);
+      set.losvd[k].values.reserve(n_values[k]);
+    }
     for (auto& r : results) {
       set.eiii.insert(set.eiii.end(), r.eiii.begin(), r.eiii.end());
       set.notreg.push_back(r.notreg);
@@ -153,6 +184,7 @@ namespace {
 
 class Writer {
  public:
+  explicit Writer(std::vector<char>& b) : buf(b) {}
   template <class T>
   void scalar(const T& v) {
     const char* p = reinterpret_cast<const char*>(&v);
@@ -164,7 +196,7 @@ class Writer {
     const char* p = reinterpret_cast<const char*>(v.data());
     buf.insert(buf.end(), p, p + v.size() * sizeof(T));
   }
-  std::vector<char> buf;
+  std::vector<char>& buf;
 };
 
 class Reader {
@@ -199,7 +231,13 @@ class Reader {
 }  // namespace
 
 std::vector<char> pack(const BundleResult& r) {
-  Writer w;
+  std::vector<char> out;
+  pack_into(r, out);
+  return out;
+}
+
+void pack_into(const BundleResult& r, std::vector<char>& out) {
+  Writer w{out};
   w.vec(r.qgrid);
   w.scalar<std::uint64_t>(r.losvd.size());
   for (const auto& l : r.losvd) {
@@ -215,7 +253,6 @@ std::vector<char> pack(const BundleResult& r) {
   w.scalar<std::uint64_t>(r.failures.size());
   for (const auto& f : r.failures) w.vec(std::vector<char>(f.begin(), f.end()));
   w.scalar(r.seconds);
-  return std::move(w.buf);
 }
 
 BundleResult unpack(std::span<const char> bytes) {
@@ -266,8 +303,38 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
   }
   MPI_Barrier(comm);
 
-  // Each rank packs its results as [task id, byte count, bytes] records.
-  std::vector<char> mine;
+  // Rank 0 keeps its own results as they are. The other ranks send each result to rank 0 as soon as
+  // it is built, and rank 0 unpacks what has arrived between its own bundles, so that work is
+  // balanced by the counter like the integration and only the last few results remain after the
+  // loop. Results travel on a private duplicate of `comm`.
+  MPI_Comm rc;
+  MPI_Comm_dup(comm, &rc);
+  constexpr int kTag = 7;
+  std::vector<BundleResult> results(rank == 0 ? 2 * nb : 0);
+  int have = 0;  // rank 0: results in `results`
+  auto receive = [&](bool wait) {
+    while (true) {
+      int flag = 1;
+      MPI_Status st;
+      if (wait)
+        MPI_Probe(MPI_ANY_SOURCE, kTag, rc, &st);
+      else
+        MPI_Iprobe(MPI_ANY_SOURCE, kTag, rc, &flag, &st);
+      if (!flag) return;
+      int count = 0;
+      MPI_Get_count(&st, MPI_CHAR, &count);
+      std::vector<char> buf(count);
+      MPI_Recv(buf.data(), count, MPI_CHAR, st.MPI_SOURCE, kTag, rc, MPI_STATUS_IGNORE);
+      std::int64_t t = 0;
+      std::memcpy(&t, buf.data(), sizeof(t));
+      results[t] = unpack(std::span<const char>(buf.data() + sizeof(t), buf.size() - sizeof(t)));
+      ++have;
+      if (wait) return;
+    }
+  };
+  std::vector<std::vector<char>> outbox;  // other ranks: buffers of sends in flight
+  std::vector<MPI_Request> sends;
+  Workspace ws;
   while (true) {
     const long one = 1;
     long next = 0;
@@ -278,44 +345,44 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
     const int t = order[next];
     const BundleKind kind = t < nb ? BundleKind::Tube : BundleKind::Box;
     const int b = t % nb;
-    const BundleResult r = build_bundle(kind, b, kind == BundleKind::Tube ? tubes : boxes);
-    const std::vector<char> bytes = pack(r);
-    const std::int64_t header[2] = {t, static_cast<std::int64_t>(bytes.size())};
-    const char* hp = reinterpret_cast<const char*>(header);
-    mine.insert(mine.end(), hp, hp + sizeof(header));
-    mine.insert(mine.end(), bytes.begin(), bytes.end());
-  }
-  MPI_Win_free(&win);
-  // Gather to rank 0 (sizes first; counts fit in int for libraries up to ~2 GB per rank).
-  const long long my_size = static_cast<long long>(mine.size());
-  if (my_size > std::numeric_limits<int>::max())
-    throw std::runtime_error("LibraryBuilder: a rank's share of the library exceeds 2 GB");
-  int n = static_cast<int>(my_size);
-  std::vector<int> sizes(size), displs(size);
-  MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm);
-  std::vector<char> all;
-  if (rank == 0) {
-    long long total = 0;
-    for (int r = 0; r < size; ++r) {
-      displs[r] = static_cast<int>(total);
-      total += sizes[r];
+    BundleResult r = build_bundle(kind, b, kind == BundleKind::Tube ? tubes : boxes, ws);
+    if (rank == 0) {
+      results[t] = std::move(r);
+      ++have;
+      receive(false);
+      continue;
     }
-    all.resize(total);
+    std::vector<char> buf(sizeof(std::int64_t));
+    const std::int64_t t64 = t;
+    std::memcpy(buf.data(), &t64, sizeof(t64));
+    pack_into(r, buf);
+    if (buf.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      throw std::runtime_error("LibraryBuilder: a bundle result exceeds 2 GB");
+    // Free the buffers of sends that have completed.
+    for (std::size_t k = 0; k < sends.size();) {
+      int done = 0;
+      MPI_Test(&sends[k], &done, MPI_STATUS_IGNORE);
+      if (done) {
+        sends[k] = sends.back(), sends.pop_back();
+        outbox[k] = std::move(outbox.back()), outbox.pop_back();
+      } else {
+        ++k;
+      }
+    }
+    outbox.push_back(std::move(buf));
+    sends.emplace_back();
+    MPI_Isend(outbox.back().data(), static_cast<int>(outbox.back().size()), MPI_CHAR, 0, kTag, rc, &sends.back());
   }
-  MPI_Gatherv(mine.data(), n, MPI_CHAR, all.data(), sizes.data(), displs.data(), MPI_CHAR, 0, comm);
-  std::vector<char>().swap(mine);  // every copy is freed as soon as it has been consumed
+  ws = Workspace{};
+  if (rank == 0)
+    while (have < 2 * nb) receive(true);
+  else
+    MPI_Waitall(static_cast<int>(sends.size()), sends.data(), MPI_STATUSES_IGNORE);
+  outbox.clear();
+  MPI_Win_free(&win);
+  MPI_Comm_free(&rc);
   if (rank != 0) return {};
 
-  std::vector<BundleResult> results(2 * nb);
-  std::size_t pos = 0;
-  while (pos < all.size()) {
-    std::int64_t header[2];
-    std::memcpy(header, all.data() + pos, sizeof(header));
-    pos += sizeof(header);
-    results[header[0]] = unpack(std::span<const char>(all.data() + pos, header[1]));
-    pos += header[1];
-  }
-  std::vector<char>().swap(all);
   std::vector<BundleResult> tube_res(std::make_move_iterator(results.begin()),
                                      std::make_move_iterator(results.begin() + nb));
   std::vector<BundleResult> box_res(std::make_move_iterator(results.begin() + nb),

@@ -42,6 +42,9 @@ LosvdObserver::LosvdObserver(const physics::ViewingAngles& angles, double arcsec
   lx_ = g.extent_x * arcsec_to_km, ly_ = g.extent_y * arcsec_to_km;
   n_vbins_ = set.histogram.bins;
   dv_ = set.histogram.width / n_vbins_;
+  // Multiplications instead of divisions in the per-point binning (they differ only for points
+  // within an ulp of a pixel or bin edge).
+  px_ = nx_ / lx_, py_ = ny_ / ly_, inv_dv_ = 1 / dv_;
   center_ = set.histogram.center;
   vbeg_ = center_ - 0.5 * set.histogram.width;
   n_apertures_ = set.bins.n_bins;
@@ -98,13 +101,13 @@ int LosvdObserver::aperture_of(double X, double Y) const {
   // X, Y are in the aperture frame relative to the grid corner (km); strict inequalities as the
   // original, so points on the border are outside.
   if (!(X > 0 && X < lx_ && Y > 0 && Y < ly_)) return -1;
-  const int ix = std::min(static_cast<int>(X * nx_ / lx_), nx_ - 1);
-  const int iy = std::min(static_cast<int>(Y * ny_ / ly_), ny_ - 1);
+  const int ix = std::min(static_cast<int>(X * px_), nx_ - 1);
+  const int iy = std::min(static_cast<int>(Y * py_), ny_ - 1);
   return pixel_aperture_[static_cast<std::size_t>(iy) * nx_ + ix];
 }
 
 int LosvdObserver::vbin_of(double v) const {
-  const double f = (v - vbeg_) / dv_;
+  const double f = (v - vbeg_) * inv_dv_;
   if (!(f > 0)) return 0;
   if (f >= n_vbins_) return n_vbins_ - 1;
   return static_cast<int>(f);
@@ -142,6 +145,7 @@ BundleLosvd LosvdObserver::finalize(std::span<const double> acc, double total_po
   out.first.resize(n_apertures_);
   out.count.resize(n_apertures_);
   const double norm = total_points > 0 ? 1.0 / total_points : 0.0;
+  std::size_t n_values = 0;
   for (int a = 0; a < n_apertures_; ++a) {
     const double* row = acc.data() + static_cast<std::size_t>(a) * n_vbins_;
     int lo = 0, hi = n_vbins_ - 1;
@@ -149,7 +153,13 @@ BundleLosvd LosvdObserver::finalize(std::span<const double> acc, double total_po
     while (hi >= lo && row[hi] == 0) --hi;
     out.first[a] = lo <= hi ? lo : 0;
     out.count[a] = lo <= hi ? hi - lo + 1 : 0;
-    for (int k = lo; k <= hi; ++k) out.values.push_back(row[k] * norm);
+    n_values += out.count[a];
+  }
+  out.values.resize(n_values);  // sized once: growing it copied every bundle's rows several times
+  double* v = out.values.data();
+  for (int a = 0; a < n_apertures_; ++a) {
+    const double* row = acc.data() + static_cast<std::size_t>(a) * n_vbins_ + out.first[a];
+    for (int k = 0; k < out.count[a]; ++k) *v++ = row[k] * norm;
   }
   return out;
 }

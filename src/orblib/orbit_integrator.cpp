@@ -25,9 +25,10 @@ OrbitIntegrator make_dop853_integrator(const physics::Potential& forces, double 
     auto observer = [&](const DenseStep<6>& d) {
       const double t1 = d.t_new();
       while (n < times.size() && times[n] <= t1) {
-        const double t = times[n];
-        out.x[n] = d.value(0, t), out.y[n] = d.value(1, t), out.z[n] = d.value(2, t);
-        out.vx[n] = d.value(3, t), out.vy[n] = d.value(4, t), out.vz[n] = d.value(5, t);
+        double w[6];
+        d.state(times[n], w);
+        out.x[n] = w[0], out.y[n] = w[1], out.z[n] = w[2];
+        out.vx[n] = w[3], out.vy[n] = w[4], out.vz[n] = w[5];
         ++n;
       }
       return true;

@@ -157,6 +157,21 @@ TEST(ForceField, MatchesDirectForcesToTenToTheMinusFive) {
   EXPECT_LT(max_force_error(f, std::pow(10.0, spec.logrmin) * a2km * 0.05, std::pow(10.0, spec.logrmax) * a2km * 2, 3000, 1), 1e-5);
 }
 
+TEST(ForceField, CoreTableBelowTheMainShellMatchesDirectForces) {
+  // Box orbits come far inside r_min; the core table there must be as accurate as the main shell.
+  const auto spec = toy_spec();
+  auto gal = std::make_shared<GalaxyPotential>(spec);
+  const double a2km = units::arcsec_to_km(spec.distance_mpc);
+  const auto grid = InterpolatedForceField::default_grid(0.5 * a2km, gal->stars().max_sigma(),
+                                                         std::pow(10.0, spec.logrmin) * a2km, std::pow(10.0, spec.logrmax) * a2km);
+  ASSERT_GT(grid.n_u_core, 0);
+  InterpolatedForceField f(gal, grid);
+  EXPECT_LT(max_force_error(f, grid.r_core, grid.r_min * 1.2, 3000, 3), 1e-5);
+  // Below the core table the direct forces are used: exact.
+  const Vec3 x{grid.r_core * 0.3, grid.r_core * 0.2, grid.r_core * 0.1};
+  EXPECT_EQ(f.acceleration(x), gal->acceleration(x));
+}
+
 TEST(ForceField, ReferenceModelOfTheOriginal) {
   DYNAMITE_REQUIRE_SHARED(shared);
   auto spec = read_legacy_parameters_pot(shared / "reference-outputs/NGC6278_ml654/infil/parameters_pot.in");
@@ -170,4 +185,5 @@ TEST(ForceField, ReferenceModelOfTheOriginal) {
                                                          std::pow(10.0, spec.logrmin) * a2km, std::pow(10.0, spec.logrmax) * a2km);
   InterpolatedForceField f(gal, grid);
   EXPECT_LT(max_force_error(f, std::pow(10.0, spec.logrmin) * a2km * 0.05, std::pow(10.0, spec.logrmax) * a2km * 1.5, 10000, 2), 1e-5);
+  EXPECT_LT(max_force_error(f, grid.r_core, grid.r_min * 1.2, 10000, 3), 1e-5);
 }

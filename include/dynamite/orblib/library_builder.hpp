@@ -109,8 +109,17 @@ class LibraryBuilder {
   OrbitLibrary assemble(std::vector<BundleResult> tubes, std::vector<BundleResult> boxes) const;
 
  private:
+  /// Buffers reused from bundle to bundle on one rank (samples, sample times, accumulators), so
+  /// building a bundle allocates (and page-faults) almost nothing.
+  struct Workspace {
+    OrbitSamples samples;
+    std::vector<double> times, qacc;
+    std::vector<std::vector<double>> lacc;
+  };
+  BundleResult build_bundle(BundleKind kind, int b, std::span<const StartPoint> start_space,
+                            Workspace& ws) const;
   bool integrate_member(BundleKind kind, int b, int m, const StartPoint& sp, OrbitSamples& samples,
-                        std::string& reason) const;
+                        std::vector<double>& times, std::string& reason) const;
   LibrarySettings s_;
   IntrinsicGridObserver grid_;
   std::vector<LosvdObserver> losvd_;
@@ -121,6 +130,8 @@ class LibraryBuilder {
 
 /// Serialise a bundle result to bytes and back (for gathering over MPI).
 std::vector<char> pack(const BundleResult& r);
+/// Append the bytes of pack(r) to `out`.
+void pack_into(const BundleResult& r, std::vector<char>& out);
 BundleResult unpack(std::span<const char> bytes);
 
 }  // namespace dynamite::orblib

@@ -70,6 +70,7 @@ class LosvdObserver {
   std::array<MirrorProjection, 8> mirror_;  ///< with signs of mirror n and unit velocity factor
   int n_apertures_ = 0, n_vbins_ = 0, nx_ = 0, ny_ = 0;
   double x0_ = 0, y0_ = 0, lx_ = 0, ly_ = 0, dv_ = 0, center_ = 0, vbeg_ = 0;
+  double px_ = 0, py_ = 0, inv_dv_ = 0;  ///< pixels per km, bins per km/s
   std::vector<int> pixel_aperture_;  ///< aperture index (0-based) or -1 per pixel
   std::vector<float> psf_dx_, psf_dy_;  ///< offset table in km (empty: no PSF displacement)
 };

@@ -3,9 +3,9 @@
 // The original tabulates ln(-a_i/x_i) on a 640 x 64 x 64 grid in (log r, theta, phi) with trilinear
 // interpolation (32 s to build, ~1e-4 accuracy). Here the well-behaved quantities ln(-a_x/x) and the
 // O(1) ratios (a_y/y)/(a_x/x), (a_z/z)/(a_x/x) (one exp per evaluation instead of three) are tabulated against variables in which they are smooth and cheap to compute:
-// u = ln r, c = z^2/r^2 and w = y^2/(x^2+y^2) (squared direction cosines: a stratified,
-// nearly ellipsoidal potential depends on direction almost polynomially through them, and no
-// trigonometric function is needed), and interpolated with tensor-product cubic Lagrange stencils.
+// u = ln r, c = |z|/r and w = |y|/sqrt(x^2+y^2) (no trigonometric function is needed), and
+// interpolated with tensor-product cubic Lagrange stencils (4 x 4 x 4 nodes). A coarser core table
+// covers the centre below the main shell (box orbits plunge there).
 // a_i = -x_i g_i keeps the exact octant symmetry (and an attractive force where the ratios stay positive). Outside
 // the tabulated shell the direct potential is used. psi is always the direct potential (as in the
 // original, where energies are never interpolated).
@@ -21,7 +21,26 @@ namespace dynamite::physics {
 struct ForceFieldGrid {
   double r_min = 0, r_max = 0;  ///< km
   int n_u = 0, n_c = 0, n_w = 0;
+  /// Optional core table inside r_min (n_u_core = 0: none, the direct forces are used there): from
+  /// r_core (km) up to just above r_min with n_u_core x n_c_core x n_w_core nodes. Near the centre
+  /// every component is harmonic or spherical, so the direction dependence is weak and a few
+  /// directions suffice.
+  double r_core = 0;
+  int n_u_core = 0, n_c_core = 0, n_w_core = 0;
 };
+
+namespace detail {
+/// One tabulated shell: nodes uniform in u = ln r (u0 + k du), |z|/r and |y|/sqrt(x^2+y^2), values
+/// stored per (iu, ic) row component by component: v[((iu * n_c + ic) * 3 + comp) * n_w + iw].
+struct StencilTable {
+  double u0 = 0, inv_du = 0;
+  int n_u = 0, n_c = 0, n_w = 0;
+  double r2_lo = 0, r2_hi = 0;  ///< the table is used for r2_lo < r^2 <= r2_hi
+  std::vector<double> v;
+};
+/// ln g_x, g_y/g_x, g_z/g_x interpolated at u = ln r, c = |z|/r, w = |y|/sqrt(x^2+y^2).
+void interpolate(const StencilTable& t, double u, double c, double w, double* f);
+}  // namespace detail
 
 class InterpolatedForceField final : public Potential {
  public:
@@ -38,11 +57,13 @@ class InterpolatedForceField final : public Potential {
   static ForceFieldGrid default_grid(double sigma_obs_min_km, double sigma_intr_max_km, double rmin_lib_km,
                                      double rmax_lib_km);
 
-  /// ln(-a_x/x), (a_y/y)/(a_x/x), (a_z/z)/(a_x/x) at nodes [begin, end) in storage order.
+  /// ln(-a_x/x), (a_y/y)/(a_x/x), (a_z/z)/(a_x/x) at nodes [begin, end), three values per node;
+  /// nodes are numbered (iu, ic, iw) with iw fastest, the main shell first, then the core table.
   static std::vector<double> node_values(const Potential& direct, const ForceFieldGrid& grid, std::size_t begin,
                                          std::size_t end);
   static std::size_t n_nodes(const ForceFieldGrid& g) {
-    return static_cast<std::size_t>(g.n_u) * g.n_c * g.n_w;
+    return static_cast<std::size_t>(g.n_u) * g.n_c * g.n_w +
+           static_cast<std::size_t>(g.n_u_core) * g.n_c_core * g.n_w_core;
   }
 
   double psi(const Vec3& x) const override { return direct_->psi(x); }
@@ -53,9 +74,7 @@ class InterpolatedForceField final : public Potential {
  private:
   std::shared_ptr<const Potential> direct_;
   ForceFieldGrid g_;
-  double u0_ = 0, du_ = 0, dc_ = 0, dw_ = 0, r2_min_ = 0, r2_max_ = 0;
-  double inv_du_ = 0, inv_dc_ = 0, inv_dw_ = 0;
-  std::vector<double> table_;  ///< [iu][ic][iw][3]
+  detail::StencilTable main_, core_;
 };
 
 }  // namespace dynamite::physics
