@@ -308,7 +308,14 @@ void ConfigReader::read_weight_solver(const YAML::Node& root) {
     }
     w.GH_sys_err = g.Scalar();
   }
-  if (n["regularisation"]) w.regularisation = to_double(n["regularisation"], P + ".regularisation");
+  if (n["regularisation"]) {
+    w.regularisation = to_double(n["regularisation"], P + ".regularisation");
+    // The original regularises only through its Fortran solver (LegacyWeightSolver); NNLS ignores it.
+    if (*w.regularisation > 0 && w.type == "LegacyWeightSolver")
+      notice(fmt::format("weight_solver_settings.regularisation = {} (line {}) is not implemented: the weights are solved "
+                         "without the original's second-difference regularisation rows",
+                         *w.regularisation, n["regularisation"].Mark().line + 1));
+  }
   if (n["reattempt_failures"]) w.reattempt_failures = to_bool(n["reattempt_failures"], P + ".reattempt_failures");
   static const std::set<std::string> known = {"type", "nnls_solver", "maxiter_factor", "lum_intr_rel_err",
                                               "sb_proj_rel_err", "CRcut", "number_GH", "GH_sys_err",

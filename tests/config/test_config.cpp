@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "dynamite/config/config.hpp"
 #include "dynamite/core/error.hpp"
@@ -69,4 +71,28 @@ TEST(Config, ErrorsCarryFileKeyAndLine) {
     EXPECT_NE(e.file().string().find("wrong_type"), std::string::npos);
   }
   EXPECT_THROW(config::Config::load(broken("chi2ext_unsupported")), NotSupportedError);
+}
+
+TEST(Config, RegularisationOfTheLegacySolverIsReportedAsNotImplemented) {
+  // valid_base with the Fortran solver and regularisation, its input directory made absolute.
+  std::ifstream in(broken("valid_base"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  auto replace = [&](const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  replace("type: NNLS\n", "type: LegacyWeightSolver\n    regularisation: 0.5\n");
+  replace("../input_base/", (broken("valid_base").parent_path() / "../input_base/").lexically_normal().string());
+  dynamite::testing::TempDir tmp("cfg_reg");
+  std::ofstream(tmp / "config.yaml") << text;
+  const auto c = config::Config::load(tmp / "config.yaml");
+  EXPECT_DOUBLE_EQ(c.weight_solver().regularisation.value(), 0.5);
+  bool reported = false;
+  for (const auto& n : c.notices())
+    if (n.find("regularisation = 0.5") != std::string::npos && n.find("not implemented") != std::string::npos)
+      reported = true;
+  EXPECT_TRUE(reported);
 }
