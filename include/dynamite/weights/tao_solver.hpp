@@ -9,11 +9,12 @@
 // problem is as well conditioned as the data, and the residual reported is that of the full
 // system, stiff rows included.
 //
-// TAO's bound-constrained methods (TRON, BNLS, GPCG) find the neighbourhood of the optimum quickly
-// but identify the last few hundred active bounds slowly: on the reference system TRON needs ~1000
-// iterations to reach the exact residual. With `polish` (the default), TAO is stopped early and
-// its positive weights start an exact Lawson-Hanson active-set finish (nnls_lawson_hanson with a
-// warm start), which then needs few steps; the result is exact to rounding like Lawson-Hanson.
+// The variables are scaled to unit column norms before TAO sees them (w = u / |A_j|): on the
+// NGC6278 reference system this takes TRON from ~2,200 iterations to ~440, and BNLS reaches a
+// residual within 1e-11 of Lawson-Hanson's in 83 iterations (0.2 s). With `polish` (the
+// default), TAO is stopped early and its positive weights start an exact Lawson-Hanson active-set
+// finish (nnls_lawson_hanson with a warm start), which then needs few steps; the result is exact to
+// rounding like Lawson-Hanson.
 //
 // The matrix may be distributed over the ranks of a communicator (each rank passes its block of
 // rows), stored dense or sparse (PETSc AIJ when at most sparse_density_limit of it is non-zero).
@@ -41,6 +42,7 @@ struct TaoOptions {
   double constraint_tol = 1e-10;    ///< stiff rows' squared residual, relative to the total, when done
   int dense_hessian_limit = 4000;   ///< serial problems up to this many orbits: explicit A^T A, direct solves
   double sparse_density_limit = 0.3;  ///< store A as sparse (AIJ) at or below this fraction of non-zeros
+  bool scale_columns = true;        ///< solve for u = s w with unit column norms (equilibrated)
 };
 
 /// Initialise PETSc once per process (after MPI); a no-op when already initialised.
