@@ -52,40 +52,75 @@ inline void load4(v4d& v, const double* p) { std::memcpy(&v, p, sizeof(v)); }
 
 namespace detail {
 
-/// The three interpolated values at (u, c, w). The 16 rows (iu+a, ic+b) of the stencil are summed
-/// with weights wu[a] wc[b] into the four w-node partial sums of each component (48 four-wide
-/// multiply-adds on contiguous memory), which are then weighted by ww. Compiled twice: for AVX2
-/// and for the baseline (where each four-wide operation is two SSE2 ones). Both clones do the same
-/// IEEE operations in the same order (no FMA), so the result is bit-identical on every machine.
-__attribute__((target_clones("avx2", "default"))) void interpolate(const StencilTable& t, double u, double c,
-                                                                   double w, double* f) {
-  double su, sc, sw, wu[4], wc[4], ww[4];
-  const int iu = stencil((u - t.u0) * t.inv_du, t.n_u, su);
-  const int ic = stencil(c * (t.n_c - 1), t.n_c, sc);
-  const int iw = stencil(w * (t.n_w - 1), t.n_w, sw);
-  lagrange4(su, wu);
-  lagrange4(sc, wc);
-  lagrange4(sw, ww);
-  const std::size_t nw = static_cast<std::size_t>(t.n_w), row = 3 * nw;
-  const std::size_t layer = static_cast<std::size_t>(t.n_c) * row;
-  const double* base = t.v.data() + (static_cast<std::size_t>(iu) * t.n_c + ic) * row + iw;
-  v4d s0{0, 0, 0, 0}, s1{0, 0, 0, 0}, s2{0, 0, 0, 0};
+/// The interpolated values at K points (u[k], c[k], w[k]) of tables t[k], each as interpolate()
+/// computes it. The 16 rows (iu+a, ic+b) of a stencil are summed with weights wu[a] wc[b] into the
+/// four w-node partial sums of each component (48 four-wide multiply-adds on contiguous memory),
+/// which are then weighted by ww. Each radial layer a has its own partial sums, added pairwise at
+/// the end: an orbit's next force waits for this one, so the dependency chain (4 additions deep
+/// instead of 16) matters more than the operation count; K = 2 interleaves two independent points
+/// for the same reason. Compiled for AVX2 and for the baseline (where each four-wide operation is
+/// two SSE2 ones); both do the same IEEE operations in the same order (no FMA), so the result is
+/// bit-identical on every machine and for K = 1 and 2.
+template <int K>
+[[gnu::always_inline]] inline void interpolate_k(const StencilTable* const* t, const double* u, const double* c, const double* w,
+                          double* const* f) {
+  double wu[K][4], wc[K][4], ww[K][4];
+  const double* base[K];
+  std::size_t nw[K], row[K], layer[K];
+  for (int k = 0; k < K; ++k) {
+    double su, sc, sw;
+    const int iu = stencil((u[k] - t[k]->u0) * t[k]->inv_du, t[k]->n_u, su);
+    const int ic = stencil(c[k] * (t[k]->n_c - 1), t[k]->n_c, sc);
+    const int iw = stencil(w[k] * (t[k]->n_w - 1), t[k]->n_w, sw);
+    lagrange4(su, wu[k]);
+    lagrange4(sc, wc[k]);
+    lagrange4(sw, ww[k]);
+    nw[k] = static_cast<std::size_t>(t[k]->n_w), row[k] = 3 * nw[k];
+    layer[k] = static_cast<std::size_t>(t[k]->n_c) * row[k];
+    base[k] = t[k]->v.data() + (static_cast<std::size_t>(iu) * t[k]->n_c + ic) * row[k] + iw;
+  }
+  v4d s0[K][4], s1[K][4], s2[K][4];
   for (int a = 0; a < 4; ++a) {
-    const double* pa = base + a * layer;
     for (int b = 0; b < 4; ++b) {
-      const double* p = pa + b * row;
-      const double wab = wu[a] * wc[b];
-      const v4d W{wab, wab, wab, wab};
-      v4d q0, q1, q2;
-      load4(q0, p), load4(q1, p + nw), load4(q2, p + 2 * nw);
-      s0 += W * q0, s1 += W * q1, s2 += W * q2;
+      for (int k = 0; k < K; ++k) {
+        const double* p = base[k] + a * layer[k] + b * row[k];
+        const double wab = wu[k][a] * wc[k][b];
+        const v4d W{wab, wab, wab, wab};
+        v4d q0, q1, q2;
+        load4(q0, p), load4(q1, p + nw[k]), load4(q2, p + 2 * nw[k]);
+        if (b == 0) {
+          s0[k][a] = W * q0, s1[k][a] = W * q1, s2[k][a] = W * q2;
+        } else {
+          s0[k][a] += W * q0, s1[k][a] += W * q1, s2[k][a] += W * q2;
+        }
+      }
     }
   }
-  const v4d wv{ww[0], ww[1], ww[2], ww[3]};
-  s0 *= wv, s1 *= wv, s2 *= wv;
-  f[0] = (s0[0] + s0[2]) + (s0[1] + s0[3]);
-  f[1] = (s1[0] + s1[2]) + (s1[1] + s1[3]);
-  f[2] = (s2[0] + s2[2]) + (s2[1] + s2[3]);
+  for (int k = 0; k < K; ++k) {
+    const v4d wv{ww[k][0], ww[k][1], ww[k][2], ww[k][3]};
+    const v4d S0 = ((s0[k][0] + s0[k][1]) + (s0[k][2] + s0[k][3])) * wv;
+    const v4d S1 = ((s1[k][0] + s1[k][1]) + (s1[k][2] + s1[k][3])) * wv;
+    const v4d S2 = ((s2[k][0] + s2[k][1]) + (s2[k][2] + s2[k][3])) * wv;
+    f[k][0] = (S0[0] + S0[2]) + (S0[1] + S0[3]);
+    f[k][1] = (S1[0] + S1[2]) + (S1[1] + S1[3]);
+    f[k][2] = (S2[0] + S2[2]) + (S2[1] + S2[3]);
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) void interpolate(const StencilTable& t, double u, double c,
+                                                                   double w, double* f) {
+  const StencilTable* tt[1] = {&t};
+  double* ff[1] = {f};
+  interpolate_k<1>(tt, &u, &c, &w, ff);
+}
+
+__attribute__((target_clones("avx2", "default"))) void interpolate_pair(const StencilTable& ta, const double* va,
+                                                                        double* fa, const StencilTable& tb,
+                                                                        const double* vb, double* fb) {
+  const StencilTable* tt[2] = {&ta, &tb};
+  const double u[2] = {va[0], vb[0]}, c[2] = {va[1], vb[1]}, w[2] = {va[2], vb[2]};
+  double* ff[2] = {fa, fb};
+  interpolate_k<2>(tt, u, c, w, ff);
 }
 
 }  // namespace detail
@@ -202,14 +237,48 @@ InterpolatedForceField::InterpolatedForceField(std::shared_ptr<const Potential> 
   }
 }
 
+const detail::StencilTable* InterpolatedForceField::table_for(double r2) const {
+  if (r2 > main_.r2_lo && r2 < main_.r2_hi) return &main_;
+  if (r2 > core_.r2_lo && r2 <= core_.r2_hi) return &core_;
+  return nullptr;
+}
+
+void InterpolatedForceField::acceleration_pair(const Vec3& xa, const Vec3& xb, Vec3& aa, Vec3& ab) const {
+  const Vec3* x[2] = {&xa, &xb};
+  double v[2][3], q[2][3];
+  const detail::StencilTable* t[2];
+  for (int k = 0; k < 2; ++k) {
+    const Vec3& p = *x[k];
+    const double x2 = p[0] * p[0], y2 = p[1] * p[1], z2 = p[2] * p[2];
+    const double rho2 = x2 + y2, r2 = rho2 + z2;
+    t[k] = table_for(r2);
+    q[k][0] = r2, q[k][1] = z2, q[k][2] = rho2 > 0 ? y2 / rho2 : 0.0;
+  }
+  if (!t[0] || !t[1]) {  // outside the tables: the direct potential for that point
+    aa = acceleration(xa);
+    ab = acceleration(xb);
+    return;
+  }
+  for (int k = 0; k < 2; ++k) {
+    v[k][0] = 0.5 * std::log(q[k][0]);
+    v[k][1] = std::sqrt(q[k][1] / q[k][0]);
+    v[k][2] = q[k][2] > 0 ? std::sqrt(q[k][2]) : 0.0;
+  }
+  double f[2][3];
+  detail::interpolate_pair(*t[0], v[0], f[0], *t[1], v[1], f[1]);
+  Vec3* out[2] = {&aa, &ab};
+  for (int k = 0; k < 2; ++k) {
+    const Vec3& p = *x[k];
+    const double gx = std::exp(f[k][0]);
+    *out[k] = {-p[0] * gx, -p[1] * gx * f[k][1], -p[2] * gx * f[k][2]};
+  }
+}
+
 Vec3 InterpolatedForceField::acceleration(const Vec3& x) const {
   const double x2 = x[0] * x[0], y2 = x[1] * x[1], z2 = x[2] * x[2];
   const double rho2 = x2 + y2, r2 = rho2 + z2;
-  const detail::StencilTable* t = &main_;
-  if (!(r2 > main_.r2_lo && r2 < main_.r2_hi)) {
-    if (!(r2 > core_.r2_lo && r2 <= core_.r2_hi)) return direct_->acceleration(x);
-    t = &core_;
-  }
+  const detail::StencilTable* t = table_for(r2);
+  if (!t) return direct_->acceleration(x);
   const double u = 0.5 * std::log(r2);
   // Tabulation variables |z|/r and |y|/sqrt(x^2+y^2): uniform in them means nodes crowd towards the
   // symmetry planes, where flattened potentials vary fastest with direction.

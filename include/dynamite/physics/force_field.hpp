@@ -40,6 +40,9 @@ struct StencilTable {
 };
 /// ln g_x, g_y/g_x, g_z/g_x interpolated at u = ln r, c = |z|/r, w = |y|/sqrt(x^2+y^2).
 void interpolate(const StencilTable& t, double u, double c, double w, double* f);
+/// Two interpolations at once (v = {u, c, w}), each bit-identical to interpolate().
+void interpolate_pair(const StencilTable& ta, const double* va, double* fa, const StencilTable& tb,
+                      const double* vb, double* fb);
 }  // namespace detail
 
 class InterpolatedForceField final : public Potential {
@@ -68,12 +71,16 @@ class InterpolatedForceField final : public Potential {
 
   double psi(const Vec3& x) const override { return direct_->psi(x); }
   Vec3 acceleration(const Vec3& x) const override;
+  /// Both points' stencils interleaved (bit-identical to two acceleration() calls).
+  void acceleration_pair(const Vec3& xa, const Vec3& xb, Vec3& aa, Vec3& ab) const override;
   const ForceFieldGrid& grid() const { return g_; }
   const Potential& direct() const { return *direct_; }
 
  private:
   std::shared_ptr<const Potential> direct_;
   ForceFieldGrid g_;
+  /// The table covering squared radius r2, or nullptr (direct forces there).
+  const detail::StencilTable* table_for(double r2) const;
   detail::StencilTable main_, core_;
 };
 

@@ -20,6 +20,13 @@ class Potential {
   virtual double psi(const Vec3& x) const = 0;
   /// Acceleration a(x) = grad psi.
   virtual Vec3 acceleration(const Vec3& x) const = 0;
+  /// Accelerations at two independent points, equal to two acceleration() calls. Integrating two
+  /// orbits side by side hands their evaluations over together, so that the processor can work on
+  /// both at once; a potential may interleave them explicitly.
+  virtual void acceleration_pair(const Vec3& xa, const Vec3& xb, Vec3& aa, Vec3& ab) const {
+    aa = acceleration(xa);
+    ab = acceleration(xb);
+  }
 };
 
 using PotentialPtr = std::shared_ptr<const Potential>;
