@@ -173,3 +173,41 @@ TEST(Dop853, ReportsStepTooSmallAtASingularity) {
   EXPECT_LT(r.t, 1.0);
   EXPECT_GT(r.t, 0.99);
 }
+
+TEST(Dop853, TwoSystemsSideBySideAreBitIdenticalToSeparateIntegrations) {
+  // Two Kepler orbits of different eccentricity and length: their step sequences, rejections and
+  // ends differ, so the pair driver runs them out of step and finishes one alone.
+  const std::array<double, 6> ya{0.7, 0, 0, 0, std::sqrt(1.3 / 0.7), 0.1};
+  const std::array<double, 6> yb{0.2, 0.05, 0, 0, std::sqrt(1.8 / 0.2), 0};
+  Dop853Settings s;
+  s.rtol = s.atol = 1e-9;
+  auto sampler = [](std::vector<double>& out) {
+    return [&out](const DenseStep<6>& d) {
+      for (int k = 0; k < 3; ++k) out.push_back(d.value(k, d.t_old() + 0.37 * d.h()));
+      return true;
+    };
+  };
+  std::vector<double> sa, sb, pa, pb;
+  const auto ra = dop853_integrate<6>(kepler, 0.0, ya, 40.0, s, sampler(sa));
+  const auto rb = dop853_integrate<6>(kepler, 0.0, yb, 25.0, s, sampler(sb));
+  int pair_calls = 0;
+  auto kepler2 = [&](double ta, const double* y1, double* f1, double tb, const double* y2, double* f2) {
+    ++pair_calls;
+    kepler(ta, y1, f1);
+    kepler(tb, y2, f2);
+  };
+  const auto r = dop853_integrate_pair<6>(kepler, kepler2, 0.0, ya, 40.0, 0.0, yb, 25.0, s, sampler(pa), sampler(pb));
+  EXPECT_GT(rb.rejected + ra.rejected, 0);
+  EXPECT_GT(pair_calls, 1000);
+  EXPECT_EQ(pair_calls, std::min(ra.evaluations, rb.evaluations));
+  for (const auto& [one, both] : {std::pair{&ra, &r[0]}, std::pair{&rb, &r[1]}}) {
+    EXPECT_EQ(both->status, Dop853Status::Success);
+    EXPECT_EQ(both->y, one->y);
+    EXPECT_EQ(both->t, one->t);
+    EXPECT_EQ(both->steps, one->steps);
+    EXPECT_EQ(both->rejected, one->rejected);
+    EXPECT_EQ(both->evaluations, one->evaluations);
+  }
+  EXPECT_EQ(pa, sa);
+  EXPECT_EQ(pb, sb);
+}

@@ -181,101 +181,181 @@ class DenseStep {
   }
 
  private:
-  template <std::size_t M, class F, class O>
-  friend Dop853Result<M> dop853_integrate(F&&, double, const std::array<double, M>&, double, const Dop853Settings&, O&&);
+  template <std::size_t M>
+  friend class Dop853Stepper;
   double t_old_ = 0, h_ = 0;
   std::array<std::array<double, N>, 8> r_{};
 };
 
-/// Integrate y' = f(t, y) from t0 to t_end. `observer(step)` is called after every accepted step; it
-/// returns false to stop the integration (status Stopped).
-template <std::size_t N, class F, class O>
-Dop853Result<N> dop853_integrate(F&& f, double t0, const std::array<double, N>& y0, double t_end,
-                                 const Dop853Settings& s, O&& observer) {
-  using namespace dop853;
+/// One DOP853 integration as a state machine that stops at every right-hand-side evaluation: the
+/// caller evaluates f(eval_t(), eval_y()) into eval_out() and calls advance(). This lets a driver
+/// integrate two independent systems side by side, handing their evaluations to f in pairs so that
+/// the processor overlaps them (each evaluation of one orbit waits for the previous one; two orbits
+/// do not wait for each other), with every system's arithmetic exactly that of a lone integration.
+template <std::size_t N>
+class Dop853Stepper {
+ public:
   using Vec = std::array<double, N>;
-  using dop853_detail::stage;
-  using T = dop853_detail::Term;
-  constexpr double uround = 2.3e-16, safe = 0.9, fac_min = 0.333, fac_max = 6.0;
-  Dop853Result<N> res;
-  const double dir = t_end >= t0 ? 1.0 : -1.0;
-  const double h_max = s.h_max > 0 ? s.h_max : std::abs(t_end - t0);
-  Vec y = y0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, yt, ynew, f_new;
-  auto rhs = [&](double t, const Vec& yy, Vec& out) {
-    f(t, yy.data(), out.data());
-    ++res.evaluations;
-  };
-  double t = t0;
-  rhs(t, y, k1);
 
-  double h = std::abs(s.h_init);
-  if (h == 0) {  // initial step as in Hairer's HINIT, for an 8th-order method
+  Dop853Stepper(double t0, const Vec& y0, double t_end, const Dop853Settings& s)
+      : s_(s), t_end_(t_end), dir_(t_end >= t0 ? 1.0 : -1.0), t_(t0), y_(y0) {
+    h_max_ = s.h_max > 0 ? s.h_max : std::abs(t_end - t0);
+    request(Phase::First, t_, y_, k1_);
+  }
+
+  bool done() const { return phase_ == Phase::Done; }
+  double eval_t() const { return eval_t_; }
+  const double* eval_y() const { return eval_y_; }
+  double* eval_out() { return eval_out_; }
+
+  /// Take the evaluation written to eval_out() and run to the next one (or to the end). The
+  /// observer is called with the DenseStep of every accepted step; false stops the integration.
+  template <class O>
+  void advance(O&& observer) {
+    using namespace dop853;
+    using dop853_detail::stage;
+    using T = dop853_detail::Term;
+    const Vec &k1 = k1_, &y = y_;
+    Vec &k2 = k_[0], &k3 = k_[1], &k4 = k_[2], &k5 = k_[3], &k6 = k_[4], &k7 = k_[5], &k8 = k_[6], &k9 = k_[7],
+        &k10 = k_[8];
+    const double h = h_, t = t_;
+    switch (phase_) {
+      case Phase::First:
+        if (s_.h_init == 0) return initial_step_guess();
+        h_ = dir_ * std::abs(s_.h_init);
+        return begin_step();
+      case Phase::Guess: return initial_step_final();
+      case Phase::S2:
+        stage<N>(yt_.data(), y.data(), h, T{a31, k1.data()}, T{a32, k2.data()});
+        return request(Phase::S3, t + c3 * h, yt_, k3);
+      case Phase::S3:
+        stage<N>(yt_.data(), y.data(), h, T{a41, k1.data()}, T{a43, k3.data()});
+        return request(Phase::S4, t + c4 * h, yt_, k4);
+      case Phase::S4:
+        stage<N>(yt_.data(), y.data(), h, T{a51, k1.data()}, T{a53, k3.data()}, T{a54, k4.data()});
+        return request(Phase::S5, t + c5 * h, yt_, k5);
+      case Phase::S5:
+        stage<N>(yt_.data(), y.data(), h, T{a61, k1.data()}, T{a64, k4.data()}, T{a65, k5.data()});
+        return request(Phase::S6, t + c6 * h, yt_, k6);
+      case Phase::S6:
+        stage<N>(yt_.data(), y.data(), h, T{a71, k1.data()}, T{a74, k4.data()}, T{a75, k5.data()}, T{a76, k6.data()});
+        return request(Phase::S7, t + c7 * h, yt_, k7);
+      case Phase::S7:
+        stage<N>(yt_.data(), y.data(), h, T{a81, k1.data()}, T{a84, k4.data()}, T{a85, k5.data()}, T{a86, k6.data()},
+                 T{a87, k7.data()});
+        return request(Phase::S8, t + c8 * h, yt_, k8);
+      case Phase::S8:
+        stage<N>(yt_.data(), y.data(), h, T{a91, k1.data()}, T{a94, k4.data()}, T{a95, k5.data()}, T{a96, k6.data()},
+                 T{a97, k7.data()}, T{a98, k8.data()});
+        return request(Phase::S9, t + c9 * h, yt_, k9);
+      case Phase::S9:
+        stage<N>(yt_.data(), y.data(), h, T{a101, k1.data()}, T{a104, k4.data()}, T{a105, k5.data()},
+                 T{a106, k6.data()}, T{a107, k7.data()}, T{a108, k8.data()}, T{a109, k9.data()});
+        return request(Phase::S10, t + c10 * h, yt_, k10);
+      case Phase::S10:
+        stage<N>(yt_.data(), y.data(), h, T{a111, k1.data()}, T{a114, k4.data()}, T{a115, k5.data()},
+                 T{a116, k6.data()}, T{a117, k7.data()}, T{a118, k8.data()}, T{a119, k9.data()}, T{a1110, k10.data()});
+        return request(Phase::S11, t + c11 * h, yt_, k2);
+      case Phase::S11:
+        stage<N>(yt_.data(), y.data(), h, T{a121, k1.data()}, T{a124, k4.data()}, T{a125, k5.data()},
+                 T{a126, k6.data()}, T{a127, k7.data()}, T{a128, k8.data()}, T{a129, k9.data()}, T{a1210, k10.data()},
+                 T{a1211, k2.data()});
+        return request(Phase::S12, t + h, yt_, k3);
+      case Phase::S12: return error_control();
+      case Phase::FNew: return dense_stages_begin();
+      case Phase::D14:
+        stage<N>(yt_.data(), y.data(), h, T{a151, k1.data()}, T{a156, k6.data()}, T{a157, k7.data()},
+                 T{a158, k8.data()}, T{a1511, k2.data()}, T{a1512, k3.data()}, T{a1513, fnew_.data()},
+                 T{a1514, k10.data()});
+        return request(Phase::D15, t + c15 * h, yt_, k2);
+      case Phase::D15:
+        stage<N>(yt_.data(), y.data(), h, T{a161, k1.data()}, T{a166, k6.data()}, T{a167, k7.data()},
+                 T{a168, k8.data()}, T{a169, k9.data()}, T{a1613, fnew_.data()}, T{a1614, k10.data()},
+                 T{a1615, k2.data()});
+        return request(Phase::D16, t + c16 * h, yt_, k3);
+      case Phase::D16: return finish_step(observer);
+      case Phase::Done: return;
+    }
+  }
+
+  Dop853Result<N> result() const {
+    Dop853Result<N> r = res_;
+    r.t = t_;
+    r.y = y_;
+    return r;
+  }
+
+ private:
+  enum class Phase { First, Guess, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, S12, FNew, D14, D15, D16, Done };
+  static constexpr double uround = 2.3e-16, safe = 0.9, fac_min = 0.333, fac_max = 6.0;
+
+  void request(Phase next, double t, const Vec& y, Vec& out) {
+    phase_ = next;
+    eval_t_ = t;
+    eval_y_ = y.data();
+    eval_out_ = out.data();
+    ++res_.evaluations;
+  }
+
+  /// Hairer's HINIT for an 8th-order method: a first guess from |f| and |y|, then one trial
+  /// evaluation to estimate the second derivative.
+  void initial_step_guess() {
     double dnf = 0, dny = 0;
     for (std::size_t i = 0; i < N; ++i) {
-      const double sk = s.atol + s.rtol * std::abs(y[i]);
-      dnf += (k1[i] / sk) * (k1[i] / sk);
-      dny += (y[i] / sk) * (y[i] / sk);
+      const double sk = s_.atol + s_.rtol * std::abs(y_[i]);
+      dnf += (k1_[i] / sk) * (k1_[i] / sk);
+      dny += (y_[i] / sk) * (y_[i] / sk);
     }
-    h = (dnf <= 1e-10 || dny <= 1e-10) ? 1e-6 : std::sqrt(dny / dnf) * 0.01;
-    h = std::min(h, h_max);
-    for (std::size_t i = 0; i < N; ++i) yt[i] = y[i] + dir * h * k1[i];
-    rhs(t + dir * h, yt, k2);
+    dnf_ = dnf;
+    double h = (dnf <= 1e-10 || dny <= 1e-10) ? 1e-6 : std::sqrt(dny / dnf) * 0.01;
+    h = std::min(h, h_max_);
+    h_ = h;
+    for (std::size_t i = 0; i < N; ++i) yt_[i] = y_[i] + dir_ * h * k1_[i];
+    request(Phase::Guess, t_ + dir_ * h, yt_, k_[0]);
+  }
+  void initial_step_final() {
+    const Vec& k2 = k_[0];
     double der2 = 0;
     for (std::size_t i = 0; i < N; ++i) {
-      const double sk = s.atol + s.rtol * std::abs(y[i]);
-      der2 += ((k2[i] - k1[i]) / sk) * ((k2[i] - k1[i]) / sk);
+      const double sk = s_.atol + s_.rtol * std::abs(y_[i]);
+      der2 += ((k2[i] - k1_[i]) / sk) * ((k2[i] - k1_[i]) / sk);
     }
+    const double h = h_;
     der2 = std::sqrt(der2) / h;
-    const double der12 = std::max(std::abs(der2), std::sqrt(dnf));
+    const double der12 = std::max(std::abs(der2), std::sqrt(dnf_));
     const double h1 = der12 <= 1e-15 ? std::max(1e-6, h * 1e-3) : std::pow(0.01 / der12, 1.0 / 8.0);
-    h = std::min({100 * h, h1, h_max});
+    h_ = dir_ * std::min({100 * h, h1, h_max_});
+    begin_step();
   }
-  h *= dir;
-  bool last = false, rejected_before = false;
-  DenseStep<N> dense;
-  while (true) {
-    if (res.steps >= s.max_steps) {
-      res.status = Dop853Status::TooManySteps;
-      break;
+
+  void finish(Dop853Status status) {
+    res_.status = status;
+    phase_ = Phase::Done;
+  }
+
+  void begin_step() {
+    if (res_.steps >= s_.max_steps) return finish(Dop853Status::TooManySteps);
+    if (0.1 * std::abs(h_) <= std::abs(t_) * uround) return finish(Dop853Status::StepTooSmall);
+    if ((t_ + 1.01 * h_ - t_end_) * dir_ > 0) {
+      h_ = t_end_ - t_;
+      last_ = true;
     }
-    if (0.1 * std::abs(h) <= std::abs(t) * uround) {
-      res.status = Dop853Status::StepTooSmall;
-      break;
-    }
-    if ((t + 1.01 * h - t_end) * dir > 0) {
-      h = t_end - t;
-      last = true;
-    }
-    ++res.steps;
-    // The twelve stages.
-    for (std::size_t i = 0; i < N; ++i) yt[i] = y[i] + h * a21 * k1[i];
-    rhs(t + c2 * h, yt, k2);
-    stage<N>(yt.data(), y.data(), h, T{a31, k1.data()}, T{a32, k2.data()});
-    rhs(t + c3 * h, yt, k3);
-    stage<N>(yt.data(), y.data(), h, T{a41, k1.data()}, T{a43, k3.data()});
-    rhs(t + c4 * h, yt, k4);
-    stage<N>(yt.data(), y.data(), h, T{a51, k1.data()}, T{a53, k3.data()}, T{a54, k4.data()});
-    rhs(t + c5 * h, yt, k5);
-    stage<N>(yt.data(), y.data(), h, T{a61, k1.data()}, T{a64, k4.data()}, T{a65, k5.data()});
-    rhs(t + c6 * h, yt, k6);
-    stage<N>(yt.data(), y.data(), h, T{a71, k1.data()}, T{a74, k4.data()}, T{a75, k5.data()}, T{a76, k6.data()});
-    rhs(t + c7 * h, yt, k7);
-    stage<N>(yt.data(), y.data(), h, T{a81, k1.data()}, T{a84, k4.data()}, T{a85, k5.data()}, T{a86, k6.data()}, T{a87, k7.data()});
-    rhs(t + c8 * h, yt, k8);
-    stage<N>(yt.data(), y.data(), h, T{a91, k1.data()}, T{a94, k4.data()}, T{a95, k5.data()}, T{a96, k6.data()}, T{a97, k7.data()}, T{a98, k8.data()});
-    rhs(t + c9 * h, yt, k9);
-    stage<N>(yt.data(), y.data(), h, T{a101, k1.data()}, T{a104, k4.data()}, T{a105, k5.data()}, T{a106, k6.data()}, T{a107, k7.data()}, T{a108, k8.data()}, T{a109, k9.data()});
-    rhs(t + c10 * h, yt, k10);
-    stage<N>(yt.data(), y.data(), h, T{a111, k1.data()}, T{a114, k4.data()}, T{a115, k5.data()}, T{a116, k6.data()}, T{a117, k7.data()}, T{a118, k8.data()}, T{a119, k9.data()}, T{a1110, k10.data()});
-    rhs(t + c11 * h, yt, k2);
-    stage<N>(yt.data(), y.data(), h, T{a121, k1.data()}, T{a124, k4.data()}, T{a125, k5.data()}, T{a126, k6.data()}, T{a127, k7.data()}, T{a128, k8.data()}, T{a129, k9.data()}, T{a1210, k10.data()}, T{a1211, k2.data()});
-    rhs(t + h, yt, k3);
-    // 8th-order solution and the two error estimates.
+    ++res_.steps;
+    for (std::size_t i = 0; i < N; ++i) yt_[i] = y_[i] + h_ * dop853::a21 * k1_[i];
+    request(Phase::S2, t_ + dop853::c2 * h_, yt_, k_[0]);
+  }
+
+  /// The 8th-order solution, the combined 5th/3rd-order error estimate and the step decision.
+  void error_control() {
+    using namespace dop853;
+    const Vec &k1 = k1_, &y = y_;
+    Vec &k2 = k_[0], &k3 = k_[1], &k4 = k_[2], &k6 = k_[4], &k7 = k_[5], &k8 = k_[6], &k9 = k_[7], &k10 = k_[8];
+    const double h = h_;
     double err5 = 0, err3 = 0;
     for (std::size_t i = 0; i < N; ++i) {
       k4[i] = b1 * k1[i] + b6 * k6[i] + b7 * k7[i] + b8 * k8[i] + b9 * k9[i] + b10 * k10[i] + b11 * k2[i] + b12 * k3[i];
-      ynew[i] = y[i] + h * k4[i];
-      const double sk = s.atol + s.rtol * std::max(std::abs(y[i]), std::abs(ynew[i]));
+      ynew_[i] = y[i] + h * k4[i];
+      const double sk = s_.atol + s_.rtol * std::max(std::abs(y[i]), std::abs(ynew_[i]));
       const double e3 = k4[i] - bhh1 * k1[i] - bhh2 * k9[i] - bhh3 * k3[i];
       const double e5 = er1 * k1[i] + er6 * k6[i] + er7 * k7[i] + er8 * k8[i] + er9 * k9[i] + er10 * k10[i] +
                         er11 * k2[i] + er12 * k3[i];
@@ -287,21 +367,30 @@ Dop853Result<N> dop853_integrate(F&& f, double t0, const std::array<double, N>& 
     const double err = std::abs(h) * err5 * std::sqrt(1.0 / (N * deno));
     // New step size: h * clamp(safe * err^(-1/8), 1/3, 6).
     const double fac_raw = err == 0 ? fac_max : safe * std::pow(err, -1.0 / 8.0);
-    const double fac = std::clamp(fac_raw, fac_min, fac_max);
+    fac_ = std::clamp(fac_raw, fac_min, fac_max);
     if (err > 1.0) {
-      h *= std::max(fac_raw, fac_min);
-      rejected_before = true;
-      ++res.rejected;
-      last = false;
-      continue;
+      h_ *= std::max(fac_raw, fac_min);
+      rejected_before_ = true;
+      ++res_.rejected;
+      last_ = false;
+      return begin_step();
     }
-    ++res.accepted;
-    rhs(t + h, ynew, f_new);
-    // Dense output coefficients (needs three more stages).
-    auto& r = dense.r_;
+    ++res_.accepted;
+    request(Phase::FNew, t_ + h, ynew_, fnew_);
+  }
+
+  /// Dense output coefficients from the step's stages; three more stages are needed.
+  void dense_stages_begin() {
+    using namespace dop853;
+    using dop853_detail::stage;
+    using T = dop853_detail::Term;
+    const Vec &k1 = k1_, &y = y_, &f_new = fnew_;
+    Vec &k2 = k_[0], &k3 = k_[1], &k6 = k_[4], &k7 = k_[5], &k8 = k_[6], &k9 = k_[7], &k10 = k_[8];
+    const double h = h_;
+    auto& r = dense_.r_;
     for (std::size_t i = 0; i < N; ++i) {
       r[0][i] = y[i];
-      const double ydiff = ynew[i] - y[i];
+      const double ydiff = ynew_[i] - y[i];
       r[1][i] = ydiff;
       const double bspl = h * k1[i] - ydiff;
       r[2][i] = bspl;
@@ -311,38 +400,84 @@ Dop853Result<N> dop853_integrate(F&& f, double t0, const std::array<double, N>& 
       r[6][i] = d61 * k1[i] + d66 * k6[i] + d67 * k7[i] + d68 * k8[i] + d69 * k9[i] + d610 * k10[i] + d611 * k2[i] + d612 * k3[i];
       r[7][i] = d71 * k1[i] + d76 * k6[i] + d77 * k7[i] + d78 * k8[i] + d79 * k9[i] + d710 * k10[i] + d711 * k2[i] + d712 * k3[i];
     }
-    stage<N>(yt.data(), y.data(), h, T{a141, k1.data()}, T{a147, k7.data()}, T{a148, k8.data()}, T{a149, k9.data()}, T{a1410, k10.data()}, T{a1411, k2.data()}, T{a1412, k3.data()}, T{a1413, f_new.data()});
-    rhs(t + c14 * h, yt, k10);
-    stage<N>(yt.data(), y.data(), h, T{a151, k1.data()}, T{a156, k6.data()}, T{a157, k7.data()}, T{a158, k8.data()}, T{a1511, k2.data()}, T{a1512, k3.data()}, T{a1513, f_new.data()}, T{a1514, k10.data()});
-    rhs(t + c15 * h, yt, k2);
-    stage<N>(yt.data(), y.data(), h, T{a161, k1.data()}, T{a166, k6.data()}, T{a167, k7.data()}, T{a168, k8.data()}, T{a169, k9.data()}, T{a1613, f_new.data()}, T{a1614, k10.data()}, T{a1615, k2.data()});
-    rhs(t + c16 * h, yt, k3);
+    stage<N>(yt_.data(), y.data(), h, T{a141, k1.data()}, T{a147, k7.data()}, T{a148, k8.data()},
+             T{a149, k9.data()}, T{a1410, k10.data()}, T{a1411, k2.data()}, T{a1412, k3.data()},
+             T{a1413, f_new.data()});
+    request(Phase::D14, t_ + c14 * h, yt_, k10);
+  }
+
+  template <class O>
+  void finish_step(O&& observer) {
+    using namespace dop853;
+    const Vec& f_new = fnew_;
+    const Vec &k2 = k_[0], &k3 = k_[1], &k10 = k_[8];
+    const double h = h_;
+    auto& r = dense_.r_;
     for (std::size_t i = 0; i < N; ++i) {
       r[4][i] = h * (r[4][i] + d413 * f_new[i] + d414 * k10[i] + d415 * k2[i] + d416 * k3[i]);
       r[5][i] = h * (r[5][i] + d513 * f_new[i] + d514 * k10[i] + d515 * k2[i] + d516 * k3[i]);
       r[6][i] = h * (r[6][i] + d613 * f_new[i] + d614 * k10[i] + d615 * k2[i] + d616 * k3[i]);
       r[7][i] = h * (r[7][i] + d713 * f_new[i] + d714 * k10[i] + d715 * k2[i] + d716 * k3[i]);
     }
-    dense.t_old_ = t;
-    dense.h_ = h;
-    y = ynew;
-    k1 = f_new;
-    t += h;
-    const bool go_on = observer(static_cast<const DenseStep<N>&>(dense));
-    if (!go_on) {
-      res.status = Dop853Status::Stopped;
-      break;
-    }
-    if (last) break;
-    double hnew = h * fac;
-    if (std::abs(hnew) > h_max) hnew = dir * h_max;
-    if (rejected_before) hnew = dir * std::min(std::abs(hnew), std::abs(h));
-    rejected_before = false;
-    h = hnew;
+    dense_.t_old_ = t_;
+    dense_.h_ = h;
+    y_ = ynew_;
+    k1_ = fnew_;
+    t_ += h;
+    if (!observer(static_cast<const DenseStep<N>&>(dense_))) return finish(Dop853Status::Stopped);
+    if (last_) return finish(Dop853Status::Success);
+    double hnew = h * fac_;
+    if (std::abs(hnew) > h_max_) hnew = dir_ * h_max_;
+    if (rejected_before_) hnew = dir_ * std::min(std::abs(hnew), std::abs(h));
+    rejected_before_ = false;
+    h_ = hnew;
+    begin_step();
   }
-  res.t = t;
-  res.y = y;
-  return res;
+
+  Dop853Settings s_;
+  double t_end_, dir_, h_max_ = 0;
+  double t_, h_ = 0, fac_ = 1, dnf_ = 0;
+  bool last_ = false, rejected_before_ = false;
+  Vec y_, k1_{}, yt_{}, ynew_{}, fnew_{};
+  std::array<Vec, 9> k_{};  ///< k2 .. k10 (k2, k3 reused for stages 11-12 and 15-16, k4 for the solution)
+  DenseStep<N> dense_;
+  Dop853Result<N> res_;
+  Phase phase_ = Phase::First;
+  double eval_t_ = 0;
+  const double* eval_y_ = nullptr;
+  double* eval_out_ = nullptr;
+};
+
+/// Integrate y' = f(t, y) from t0 to t_end. `observer(step)` is called after every accepted step; it
+/// returns false to stop the integration (status Stopped).
+template <std::size_t N, class F, class O>
+Dop853Result<N> dop853_integrate(F&& f, double t0, const std::array<double, N>& y0, double t_end,
+                                 const Dop853Settings& s, O&& observer) {
+  Dop853Stepper<N> st(t0, y0, t_end, s);
+  while (!st.done()) {
+    f(st.eval_t(), st.eval_y(), st.eval_out());
+    st.advance(observer);
+  }
+  return st.result();
+}
+
+/// Integrate two independent systems side by side: while both run, their evaluations go to
+/// `f2(ta, ya, dya, tb, yb, dyb)` together; once one has finished, the other continues with `f`.
+/// Each result is bit-identical to dop853_integrate's for the same system.
+template <std::size_t N, class F, class F2, class OA, class OB>
+std::array<Dop853Result<N>, 2> dop853_integrate_pair(F&& f, F2&& f2, double t0a, const std::array<double, N>& y0a,
+                                                     double t_end_a, double t0b, const std::array<double, N>& y0b,
+                                                     double t_end_b, const Dop853Settings& s, OA&& observer_a,
+                                                     OB&& observer_b) {
+  Dop853Stepper<N> a(t0a, y0a, t_end_a, s), b(t0b, y0b, t_end_b, s);
+  while (!a.done() && !b.done()) {
+    f2(a.eval_t(), a.eval_y(), a.eval_out(), b.eval_t(), b.eval_y(), b.eval_out());
+    a.advance(observer_a);
+    b.advance(observer_b);
+  }
+  for (; !a.done(); a.advance(observer_a)) f(a.eval_t(), a.eval_y(), a.eval_out());
+  for (; !b.done(); b.advance(observer_b)) f(b.eval_t(), b.eval_y(), b.eval_out());
+  return {a.result(), b.result()};
 }
 
 }  // namespace dynamite::orblib
