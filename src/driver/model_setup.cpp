@@ -112,7 +112,8 @@ orblib::LibraryBuilder library_builder(const config::Config& cfg, const ModelPhy
   }
   return orblib::LibraryBuilder(ls, std::move(grid), std::move(losvd), std::move(names),
                                 orblib::make_dop853_integrator(*m.forces, o.orbital_periods),
-                                orblib::make_binding_energy(*m.direct));
+                                orblib::make_binding_energy(*m.direct),
+                                orblib::make_dop853_pair_integrator(*m.forces, o.orbital_periods));
 }
 
 }  // namespace dynamite::driver

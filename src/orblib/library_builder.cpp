@@ -18,13 +18,15 @@ namespace dynamite::orblib {
 
 LibraryBuilder::LibraryBuilder(LibrarySettings settings, IntrinsicGridObserver grid,
                                std::vector<LosvdObserver> losvd, std::vector<std::string> set_names,
-                               OrbitIntegrator integrator, BindingEnergy energy)
+                               OrbitIntegrator integrator, BindingEnergy energy,
+                               OrbitPairIntegrator pair_integrator)
     : s_(settings),
       grid_(std::move(grid)),
       losvd_(std::move(losvd)),
       set_names_(std::move(set_names)),
       integrate_(std::move(integrator)),
-      energy_(std::move(energy)) {
+      energy_(std::move(energy)),
+      integrate_pair_(std::move(pair_integrator)) {
   if (s_.nE <= 0 || s_.nI2 <= 0 || s_.nI3 <= 0 || s_.dithering <= 0 || s_.sampling <= 0)
     throw std::invalid_argument("LibraryBuilder: library dimensions and sampling must be positive");
   if (losvd_.size() != set_names_.size())
@@ -49,33 +51,49 @@ std::vector<StartPoint> LibraryBuilder::member_starts(int b, std::span<const Sta
   return out;
 }
 
+void LibraryBuilder::sample_times(BundleKind kind, int b, int m, double t_end, int attempt,
+                                  std::vector<double>& times) const {
+  // Samples at a random phase: t_n = (1 + u + n) dt, n = 0..sampling-1, dt = T / (sampling + 4).
+  OrbitRng rng(s_.seed, {static_cast<std::uint64_t>(RngStream::SamplingPhase), static_cast<std::uint64_t>(kind),
+                         static_cast<std::uint64_t>(b), static_cast<std::uint64_t>(m),
+                         static_cast<std::uint64_t>(attempt)});
+  const double dt = t_end / (s_.sampling + 4);
+  const double u = rng.uniform();
+  times.resize(s_.sampling);
+  for (int n = 0; n < s_.sampling; ++n) times[n] = (1.0 + u + n) * dt;
+}
+
+bool LibraryBuilder::accepted(const IntegrationResult& r, double e0, double tol, std::string& reason) const {
+  if (r.status != IntegrationStatus::Success) {
+    reason = fmt::format("integrator status {} at tolerance {:g}", static_cast<int>(r.status), tol);
+    return false;
+  }
+  const double de = std::abs((energy_(r.w_end) - e0) / e0);
+  if (de < s_.energy_tolerance) return true;
+  reason = fmt::format("energy error {:.3g} at tolerance {:g}", de, tol);
+  return false;
+}
+
+namespace {
+bool valid_time(double t_end) { return t_end > 0 && std::isfinite(t_end); }
+std::string bad_time(double tcirc) { return fmt::format("non-positive integration time (tcirc = {})", tcirc); }
+}  // namespace
+
 bool LibraryBuilder::integrate_member(BundleKind kind, int b, int m, const StartPoint& sp,
                                       OrbitSamples& samples, std::vector<double>& times,
-                                      std::string& reason) const {
+                                      std::string& reason, int first_attempt) const {
   const double t_end = s_.orbital_periods * sp.tcirc;
-  if (!(t_end > 0) || !std::isfinite(t_end)) {
-    reason = fmt::format("non-positive integration time (tcirc = {})", sp.tcirc);
+  if (!valid_time(t_end)) {
+    reason = bad_time(sp.tcirc);
     return false;
   }
   const double e0 = energy_(sp.w);
-  times.resize(s_.sampling);
   double tol = s_.accuracy;
   for (int attempt = 0; tol >= s_.min_tolerance; ++attempt, tol *= 0.1) {
-    // Samples at a random phase: t_n = (1 + u + n) dt, n = 0..sampling-1, dt = T / (sampling + 4).
-    OrbitRng rng(s_.seed, {static_cast<std::uint64_t>(RngStream::SamplingPhase),
-                           static_cast<std::uint64_t>(kind), static_cast<std::uint64_t>(b),
-                           static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(attempt)});
-    const double dt = t_end / (s_.sampling + 4);
-    const double u = rng.uniform();
-    for (int n = 0; n < s_.sampling; ++n) times[n] = (1.0 + u + n) * dt;
+    if (attempt < first_attempt) continue;
+    sample_times(kind, b, m, t_end, attempt, times);
     const IntegrationResult r = integrate_(sp.w, t_end, tol, tol, times, samples);
-    if (r.status != IntegrationStatus::Success) {
-      reason = fmt::format("integrator status {} at tolerance {:g}", static_cast<int>(r.status), tol);
-      continue;
-    }
-    const double de = std::abs((energy_(r.w_end) - e0) / e0);
-    if (de < s_.energy_tolerance) return true;
-    reason = fmt::format("energy error {:.3g} at tolerance {:g}", de, tol);
+    if (accepted(r, e0, tol, reason)) return true;
   }
   return false;
 }
@@ -83,52 +101,102 @@ bool LibraryBuilder::integrate_member(BundleKind kind, int b, int m, const Start
 BundleResult LibraryBuilder::build_bundle(BundleKind kind, int b,
                                           std::span<const StartPoint> space) const {
   Workspace ws;
-  return build_bundle(kind, b, space, ws);
+  const Task task{kind, b};
+  return std::move(build_bundles(std::span<const Task>(&task, 1), space, space, ws).front());
 }
 
-BundleResult LibraryBuilder::build_bundle(BundleKind kind, int b, std::span<const StartPoint> space,
-                                          Workspace& ws) const {
+std::vector<BundleResult> LibraryBuilder::build_bundles(std::span<const Task> tasks,
+                                                        std::span<const StartPoint> tubes,
+                                                        std::span<const StartPoint> boxes,
+                                                        Workspace& ws) const {
+  if (tasks.empty() || tasks.size() > 2) throw std::invalid_argument("LibraryBuilder: one or two bundles at a time");
   const auto t0 = std::chrono::steady_clock::now();
-  const auto starts = member_starts(b, space);
-  BundleResult res;
-  res.eiii = {b / (s_.nI3 * s_.nI2) + 1, (b / s_.nI3) % s_.nI2 + 1, b % s_.nI3 + 1};
-  std::vector<double>& qacc = ws.qacc;
-  qacc.assign(grid_.accumulator_size(), 0.0);
-  std::vector<std::vector<double>>& lacc = ws.lacc;
-  lacc.resize(losvd_.size());
-  for (std::size_t k = 0; k < losvd_.size(); ++k) lacc[k].assign(losvd_[k].accumulator_size(), 0.0);
-  OrbitSamples& samples = ws.samples;
-  samples.resize(s_.sampling);
-  for (int m = 0; m < members(); ++m) {
-    const StartPoint& sp = starts[m];
-    res.notreg |= sp.noreg;
-    std::string reason;
-    if (!integrate_member(kind, b, m, sp, samples, ws.times, reason)) {
+  const std::size_t nt = tasks.size();
+  std::vector<BundleResult> res(nt);
+  struct Orbit {
+    std::size_t task;
+    int m;
+    StartPoint sp;
+  };
+  std::vector<Orbit> orbits;
+  for (std::size_t k = 0; k < nt; ++k) {
+    const auto [kind, b] = tasks[k];
+    res[k].eiii = {b / (s_.nI3 * s_.nI2) + 1, (b / s_.nI3) % s_.nI2 + 1, b % s_.nI3 + 1};
+    ws.qacc[k].assign(grid_.accumulator_size(), 0.0);
+    ws.lacc[k].resize(losvd_.size());
+    for (std::size_t j = 0; j < losvd_.size(); ++j) ws.lacc[k][j].assign(losvd_[j].accumulator_size(), 0.0);
+    const auto starts = member_starts(b, kind == BundleKind::Tube ? tubes : boxes);
+    for (int m = 0; m < members(); ++m) orbits.push_back({k, m, starts[m]});
+  }
+  // The observers of one orbit (classification, intrinsic grid, LOSVDs) into its bundle's sums;
+  // within a bundle members are observed in order, so the sums do not depend on the pairing.
+  auto observe = [&](const Orbit& o, const OrbitSamples& samples, bool ok, const std::string& reason) {
+    const auto [kind, b] = tasks[o.task];
+    BundleResult& r = res[o.task];
+    r.notreg |= o.sp.noreg;
+    if (!ok) {
       // A failed orbit contributes no light; it is flagged and reported, never replaced.
-      res.member_type.push_back(static_cast<int>(OrbitType::Other));
-      res.member_failed.push_back(1);
-      res.classification.insert(res.classification.end(), 5, 0.0);
-      res.failures.push_back(fmt::format("{} bundle {} member {}: {}",
-                                         kind == BundleKind::Tube ? "tube" : "box", b + 1, m + 1, reason));
-      continue;
+      r.member_type.push_back(static_cast<int>(OrbitType::Other));
+      r.member_failed.push_back(1);
+      r.classification.insert(r.classification.end(), 5, 0.0);
+      r.failures.push_back(fmt::format("{} bundle {} member {}: {}", kind == BundleKind::Tube ? "tube" : "box",
+                                       b + 1, o.m + 1, reason));
+      return;
     }
     const OrbitClassification cls = classify_orbit(samples);
-    res.member_type.push_back(static_cast<int>(cls.type));
-    res.member_failed.push_back(0);
-    res.classification.insert(res.classification.end(), cls.averages.begin(), cls.averages.end());
-    grid_.accumulate(samples, cls.type, qacc);
-    for (std::size_t k = 0; k < losvd_.size(); ++k) {
+    r.member_type.push_back(static_cast<int>(cls.type));
+    r.member_failed.push_back(0);
+    r.classification.insert(r.classification.end(), cls.averages.begin(), cls.averages.end());
+    grid_.accumulate(samples, cls.type, ws.qacc[o.task]);
+    for (std::size_t j = 0; j < losvd_.size(); ++j) {
       OrbitRng rng(s_.seed, {static_cast<std::uint64_t>(RngStream::Psf), static_cast<std::uint64_t>(kind),
-                             static_cast<std::uint64_t>(b), static_cast<std::uint64_t>(m), k});
-      losvd_[k].accumulate(samples, cls.type, rng, lacc[k]);
+                             static_cast<std::uint64_t>(b), static_cast<std::uint64_t>(o.m), j});
+      losvd_[j].accumulate(samples, cls.type, rng, ws.lacc[o.task][j]);
     }
+  };
+  auto alone = [&](const Orbit& o, OrbitSamples& samples, std::vector<double>& times) {
+    std::string reason;
+    const bool ok = integrate_member(tasks[o.task].kind, tasks[o.task].b, o.m, o.sp, samples, times, reason);
+    observe(o, samples, ok, reason);
+  };
+  for (std::size_t i = 0; i < orbits.size();) {
+    const Orbit& oa = orbits[i];
+    const double ta = s_.orbital_periods * oa.sp.tcirc;
+    const bool pair = integrate_pair_ && i + 1 < orbits.size() && valid_time(ta) &&
+                      valid_time(s_.orbital_periods * orbits[i + 1].sp.tcirc) && s_.accuracy >= s_.min_tolerance;
+    if (!pair) {
+      alone(oa, ws.samples[0], ws.times[0]);
+      ++i;
+      continue;
+    }
+    // The first attempts of both orbits side by side; a rejected one retries alone.
+    const Orbit& ob = orbits[i + 1];
+    const double tb = s_.orbital_periods * ob.sp.tcirc;
+    sample_times(tasks[oa.task].kind, tasks[oa.task].b, oa.m, ta, 0, ws.times[0]);
+    sample_times(tasks[ob.task].kind, tasks[ob.task].b, ob.m, tb, 0, ws.times[1]);
+    const auto r = integrate_pair_(oa.sp.w, ta, ws.times[0], ws.samples[0], ob.sp.w, tb, ws.times[1], ws.samples[1],
+                                   s_.accuracy, s_.accuracy);
+    const Orbit* o[2] = {&oa, &ob};
+    for (int k = 0; k < 2; ++k) {
+      std::string reason;
+      bool ok = accepted(r[k], energy_(o[k]->sp.w), s_.accuracy, reason);
+      if (!ok)
+        ok = integrate_member(tasks[o[k]->task].kind, tasks[o[k]->task].b, o[k]->m, o[k]->sp, ws.samples[k],
+                              ws.times[k], reason, 1);
+      observe(*o[k], ws.samples[k], ok, reason);
+    }
+    i += 2;
   }
   // Normalise by all members, failed ones included, so a failure shows as missing light.
   const double n_points = static_cast<double>(members()) * s_.sampling;
-  grid_.finalize(qacc, n_points);
-  res.qgrid = qacc;
-  for (std::size_t k = 0; k < losvd_.size(); ++k) res.losvd.push_back(losvd_[k].finalize(lacc[k], 8.0 * n_points));
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (std::size_t k = 0; k < nt; ++k) {
+    grid_.finalize(ws.qacc[k], n_points);
+    res[k].qgrid = ws.qacc[k];
+    for (std::size_t j = 0; j < losvd_.size(); ++j)
+      res[k].losvd.push_back(losvd_[j].finalize(ws.lacc[k][j], 8.0 * n_points));
+    res[k].seconds = seconds / static_cast<double>(nt);
+  }
   return res;
 }
 
@@ -335,22 +403,13 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
   std::vector<std::vector<char>> outbox;  // other ranks: buffers of sends in flight
   std::vector<MPI_Request> sends;
   Workspace ws;
-  while (true) {
-    const long one = 1;
-    long next = 0;
-    MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
-    MPI_Fetch_and_op(&one, &next, MPI_LONG, 0, 0, MPI_SUM, win);
-    MPI_Win_unlock(0, win);
-    if (next >= 2 * nb) break;
-    const int t = order[next];
-    const BundleKind kind = t < nb ? BundleKind::Tube : BundleKind::Box;
-    const int b = t % nb;
-    BundleResult r = build_bundle(kind, b, kind == BundleKind::Tube ? tubes : boxes, ws);
+  // With a pair integrator a rank takes two tasks at a time and integrates their orbits side by side.
+  const long per_take = integrate_pair_ ? 2 : 1;
+  auto deliver = [&](int t, BundleResult r) {
     if (rank == 0) {
       results[t] = std::move(r);
       ++have;
-      receive(false);
-      continue;
+      return;
     }
     std::vector<char> buf(sizeof(std::int64_t));
     const std::int64_t t64 = t;
@@ -372,6 +431,23 @@ OrbitLibrary LibraryBuilder::build(MPI_Comm comm, std::span<const StartPoint> tu
     outbox.push_back(std::move(buf));
     sends.emplace_back();
     MPI_Isend(outbox.back().data(), static_cast<int>(outbox.back().size()), MPI_CHAR, 0, kTag, rc, &sends.back());
+  };
+  while (true) {
+    long next = 0;
+    MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+    MPI_Fetch_and_op(&per_take, &next, MPI_LONG, 0, 0, MPI_SUM, win);
+    MPI_Win_unlock(0, win);
+    if (next >= 2 * nb) break;
+    std::vector<Task> tasks;
+    std::vector<int> ids;
+    for (long n = next; n < std::min<long>(next + per_take, 2 * nb); ++n) {
+      const int t = order[n];
+      tasks.push_back({t < nb ? BundleKind::Tube : BundleKind::Box, t % nb});
+      ids.push_back(t);
+    }
+    auto built = build_bundles(tasks, tubes, boxes, ws);
+    for (std::size_t k = 0; k < built.size(); ++k) deliver(ids[k], std::move(built[k]));
+    if (rank == 0) receive(false);
   }
   ws = Workspace{};
   if (rank == 0)

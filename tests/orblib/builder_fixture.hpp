@@ -2,6 +2,7 @@
 // of the library builder that need no potential and no real integration.
 #pragma once
 
+#include <memory>
 #include <cmath>
 
 #include "dynamite/orblib/library_builder.hpp"
@@ -79,6 +80,49 @@ inline io::KinematicSet toy_kinematics() {
   k.histogram = {600.0, 0.0, 31};
   k.psf = {{0.5e14}, {1.0}};
   return k;
+}
+
+/// The harmonic integrator, failing in addition at the first attempt's tolerance (rtol equal to
+/// `first_rtol`) for start points beyond `first_fail_above`, so that those orbits are retried.
+inline OrbitIntegrator flaky_integrator(double fail_above, double first_fail_above, double first_rtol) {
+  const OrbitIntegrator h = harmonic_integrator(fail_above);
+  return [=](const std::array<double, 6>& w0, double t_end, double rtol, double atol, std::span<const double> times,
+             OrbitSamples& out) {
+    if (rtol == first_rtol && w0[0] > first_fail_above) return IntegrationResult{};  // status Failed
+    return h(w0, t_end, rtol, atol, times, out);
+  };
+}
+
+/// A pair integrator made of two calls of `single`, counting its calls.
+inline OrbitPairIntegrator pair_of(OrbitIntegrator single, std::shared_ptr<int> calls) {
+  return [=](const std::array<double, 6>& wa, double ta, std::span<const double> sa, OrbitSamples& oa,
+             const std::array<double, 6>& wb, double tb, std::span<const double> sb, OrbitSamples& ob, double rtol,
+             double atol) {
+    ++*calls;
+    return std::array<IntegrationResult, 2>{single(wa, ta, rtol, atol, sa, oa), single(wb, tb, rtol, atol, sb, ob)};
+  };
+}
+
+/// A builder with the flaky integrator, alone or with its pair version.
+inline LibraryBuilder make_flaky_builder(const LibrarySettings& s, std::shared_ptr<int> pair_calls) {
+  IntrinsicGridObserver grid(make_intrinsic_grid(13.5, 14.8, 1.0, 4, 3, 3, 1e14));
+  std::vector<LosvdObserver> obs{LosvdObserver({70.0, 40.0, 95.0}, 1.0, toy_kinematics(), s.seed, 0)};
+  const OrbitIntegrator single = flaky_integrator(2.5e14, 1.5e14, s.accuracy);
+  return LibraryBuilder(s, std::move(grid), std::move(obs), {"toy"}, single, harmonic_energy(),
+                        pair_calls ? pair_of(single, pair_calls) : OrbitPairIntegrator{});
+}
+
+/// Expect two libraries to be equal array for array.
+inline void expect_same_library(const OrbitLibrary& p, const OrbitLibrary& q) {
+  for (auto [a, b] : {std::pair{&p.tube, &q.tube}, std::pair{&p.box, &q.box}}) {
+    EXPECT_EQ(a->qgrid, b->qgrid);
+    EXPECT_EQ(a->classification, b->classification);
+    EXPECT_EQ(a->member_type, b->member_type);
+    EXPECT_EQ(a->member_failed, b->member_failed);
+    EXPECT_EQ(a->losvd[0].values, b->losvd[0].values);
+    EXPECT_EQ(a->losvd[0].first, b->losvd[0].first);
+    EXPECT_EQ(a->losvd[0].offset, b->losvd[0].offset);
+  }
 }
 
 inline LibraryBuilder make_builder(const LibrarySettings& s, double fail_above = 1e300) {

@@ -87,6 +87,35 @@ TEST(LibraryBuilder, FailedOrbitsAreFlaggedAndContributeNoLight) {
   }
 }
 
+TEST(LibraryBuilder, OrbitsIntegratedInPairsGiveTheSameLibraryAsOneByOne) {
+  MpiGuard mpi;
+  LibrarySettings s = small_settings();
+  std::vector<StartPoint> tubes, boxes;
+  make_start_spaces(s, tubes, boxes);
+  auto calls = std::make_shared<int>(0);
+  // Orbits beyond x = 1.5e14 km fail their first attempt (and are retried alone at a tenth of the
+  // tolerance), box orbits beyond 2.5e14 km fail every attempt.
+  std::vector<FailedOrbit> failed_single, failed_pair;
+  const auto single = make_flaky_builder(s, nullptr).build(MPI_COMM_SELF, tubes, boxes, &failed_single);
+  const auto paired = make_flaky_builder(s, calls).build(MPI_COMM_SELF, tubes, boxes, &failed_pair);
+  // Two bundles of 8 members at a time: 8 pairs per two bundles, 2 x 24 bundles.
+  EXPECT_EQ(*calls, 8 * 24);
+  expect_same_library(paired, single);
+  ASSERT_EQ(failed_pair.size(), failed_single.size());
+  EXPECT_GT(failed_pair.size(), 0u);
+  for (std::size_t k = 0; k < failed_pair.size(); ++k) EXPECT_EQ(failed_pair[k].reason, failed_single[k].reason);
+  // Orbits whose first attempt failed but whose retry succeeded are not flagged: only those
+  // beyond 2.5e14 km are.
+  long retried_ok = 0, hopeless = 0;
+  for (const auto* space : {&tubes, &boxes})
+    for (const auto& p : *space) retried_ok += p.w[0] > 1.5e14 && p.w[0] <= 2.5e14, hopeless += p.w[0] > 2.5e14;
+  EXPECT_GT(retried_ok, 0);
+  long flagged = 0;
+  for (const auto* set : {&paired.tube, &paired.box})
+    flagged += std::accumulate(set->member_failed.begin(), set->member_failed.end(), 0L);
+  EXPECT_EQ(flagged, hopeless);
+}
+
 TEST(LibraryBuilder, PackUnpackRoundTrip) {
   BundleResult r;
   r.qgrid = {1.0, 2.5};

@@ -47,6 +47,14 @@ using OrbitIntegrator = std::function<IntegrationResult(
     const std::array<double, 6>& w0, double t_end, double rtol, double atol,
     std::span<const double> sample_times, OrbitSamples& out)>;
 
+/// Integrate two orbits side by side with the same tolerances: a and b each as OrbitIntegrator
+/// would, bit for bit, but with their force evaluations interleaved (the processor overlaps two
+/// independent orbits where one orbit's evaluations wait for each other).
+using OrbitPairIntegrator = std::function<std::array<IntegrationResult, 2>(
+    const std::array<double, 6>& w0a, double t_end_a, std::span<const double> sample_times_a, OrbitSamples& out_a,
+    const std::array<double, 6>& w0b, double t_end_b, std::span<const double> sample_times_b, OrbitSamples& out_b,
+    double rtol, double atol)>;
+
 /// Binding energy E = psi(x) - v^2/2 from the direct potential (for the acceptance test).
 using BindingEnergy = std::function<double(const std::array<double, 6>& w)>;
 
@@ -86,7 +94,7 @@ class LibraryBuilder {
  public:
   LibraryBuilder(LibrarySettings settings, IntrinsicGridObserver grid,
                  std::vector<LosvdObserver> losvd, std::vector<std::string> set_names,
-                 OrbitIntegrator integrator, BindingEnergy energy);
+                 OrbitIntegrator integrator, BindingEnergy energy, OrbitPairIntegrator pair_integrator = {});
 
   int n_bundles() const { return s_.nE * s_.nI2 * s_.nI3; }
   int members() const { return s_.dithering * s_.dithering * s_.dithering; }
@@ -112,20 +120,33 @@ class LibraryBuilder {
   /// Buffers reused from bundle to bundle on one rank (samples, sample times, accumulators), so
   /// building a bundle allocates (and page-faults) almost nothing.
   struct Workspace {
-    OrbitSamples samples;
-    std::vector<double> times, qacc;
-    std::vector<std::vector<double>> lacc;
+    std::array<OrbitSamples, 2> samples;
+    std::array<std::vector<double>, 2> times, qacc;
+    std::array<std::vector<std::vector<double>>, 2> lacc;
   };
-  BundleResult build_bundle(BundleKind kind, int b, std::span<const StartPoint> start_space,
-                            Workspace& ws) const;
+  struct Task {
+    BundleKind kind;
+    int b;
+  };
+  /// Compute one or two bundles; with a pair integrator their member orbits are integrated two at a
+  /// time. Every bundle's result is the one build_bundle gives it alone.
+  std::vector<BundleResult> build_bundles(std::span<const Task> tasks, std::span<const StartPoint> tubes,
+                                          std::span<const StartPoint> boxes, Workspace& ws) const;
+  /// Sample times of attempt `attempt` for member m of bundle b (random phase from its own stream).
+  void sample_times(BundleKind kind, int b, int m, double t_end, int attempt, std::vector<double>& times) const;
+  /// Whether an attempt at tolerance `tol` is accepted (integrator status and energy conservation).
+  bool accepted(const IntegrationResult& r, double e0, double tol, std::string& reason) const;
+  /// Integrate a member from attempt `first_attempt` on (tolerance accuracy / 10^attempt) until one
+  /// is accepted; `reason` says why the last attempt failed.
   bool integrate_member(BundleKind kind, int b, int m, const StartPoint& sp, OrbitSamples& samples,
-                        std::vector<double>& times, std::string& reason) const;
+                        std::vector<double>& times, std::string& reason, int first_attempt = 0) const;
   LibrarySettings s_;
   IntrinsicGridObserver grid_;
   std::vector<LosvdObserver> losvd_;
   std::vector<std::string> set_names_;
   OrbitIntegrator integrate_;
   BindingEnergy energy_;
+  OrbitPairIntegrator integrate_pair_;
 };
 
 /// Serialise a bundle result to bytes and back (for gathering over MPI).
