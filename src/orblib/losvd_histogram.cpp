@@ -119,6 +119,10 @@ void LosvdObserver::accumulate(const OrbitSamples& s, OrbitType type, OrbitRng& 
     throw std::invalid_argument("LosvdObserver: accumulator has the wrong size");
   const std::size_t n = s.size();
   const bool blur = !psf_dx_.empty();
+  // Counted in 32-bit integers (half the cache footprint of doubles, and an integer increment in
+  // memory is one instruction), added to the bundle's sums at the end: exact either way.
+  thread_local std::vector<std::uint32_t> counts;
+  counts.assign(acc.size(), 0);
   for (int m = 0; m < 8; ++m) {
     const MirrorProjection& P = mirror_[m];
     const double c = mirror_velocity_factor(kMirrorSigns[m], type);
@@ -135,9 +139,10 @@ void LosvdObserver::accumulate(const OrbitSamples& s, OrbitType type, OrbitRng& 
       const int a = aperture_of(X, Y);
       if (a < 0) continue;
       const double v = V0 * s.vx[i] + V1 * s.vy[i] + V2 * s.vz[i];
-      acc[static_cast<std::size_t>(a) * n_vbins_ + vbin_of(v)] += 1.0;
+      ++counts[static_cast<std::size_t>(a) * n_vbins_ + vbin_of(v)];
     }
   }
+  for (std::size_t k = 0; k < acc.size(); ++k) acc[k] += static_cast<double>(counts[k]);
 }
 
 BundleLosvd LosvdObserver::finalize(std::span<const double> acc, double total_points) const {
