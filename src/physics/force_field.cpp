@@ -5,9 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <new>
-
-#include <sys/mman.h>
 
 #include "dynamite/core/error.hpp"
 
@@ -54,15 +51,6 @@ inline void load4(v4d& v, const double* p) { std::memcpy(&v, p, sizeof(v)); }
 }  // namespace
 
 namespace detail {
-
-void* allocate_huge(std::size_t bytes) {
-  constexpr std::size_t huge = std::size_t{2} << 20;
-  const std::size_t size = (bytes + huge - 1) / huge * huge;  // aligned_alloc needs a multiple
-  void* p = std::aligned_alloc(huge, size);
-  if (!p) throw std::bad_alloc();
-  madvise(p, size, MADV_HUGEPAGE);  // a hint: without transparent huge pages nothing changes
-  return p;
-}
 
 /// The interpolated values at K points (u[k], c[k], w[k]) of tables t[k], each as interpolate()
 /// computes it. The 16 rows (iu+a, ic+b) of a stencil are summed with weights wu[a] wc[b] into the

@@ -11,10 +11,10 @@
 // original, where energies are never interpolated).
 #pragma once
 
-#include <cstdlib>
 #include <memory>
 #include <vector>
 
+#include "dynamite/core/huge_pages.hpp"
 #include "dynamite/physics/potential.hpp"
 
 namespace dynamite::physics {
@@ -31,33 +31,13 @@ struct ForceFieldGrid {
 };
 
 namespace detail {
-/// Allocates tables on 2 MB boundaries and asks the kernel for transparent huge pages there
-/// (madvise): every force evaluation reads 16 rows spread over ~40 KB of a 2 MB table, and with
-/// 4 KB pages those reads miss the first-level TLB whenever an orbit moves on.
-template <class T>
-struct HugePageAllocator {
-  using value_type = T;
-  HugePageAllocator() = default;
-  template <class U>
-  HugePageAllocator(const HugePageAllocator<U>&) {}
-  T* allocate(std::size_t n);
-  void deallocate(T* p, std::size_t) { std::free(p); }
-  template <class U>
-  bool operator==(const HugePageAllocator<U>&) const { return true; }
-};
-void* allocate_huge(std::size_t bytes);
-template <class T>
-T* HugePageAllocator<T>::allocate(std::size_t n) {
-  return static_cast<T*>(allocate_huge(n * sizeof(T)));
-}
-
 /// One tabulated shell: nodes uniform in u = ln r (u0 + k du), |z|/r and |y|/sqrt(x^2+y^2), values
 /// stored per (iu, ic) row component by component: v[((iu * n_c + ic) * 3 + comp) * n_w + iw].
 struct StencilTable {
   double u0 = 0, inv_du = 0;
   int n_u = 0, n_c = 0, n_w = 0;
   double r2_lo = 0, r2_hi = 0;  ///< the table is used for r2_lo < r^2 <= r2_hi
-  std::vector<double, HugePageAllocator<double>> v;
+  std::vector<double, core::HugePageAllocator<double>> v;  ///< huge pages: 16 scattered rows per evaluation
 };
 /// ln g_x, g_y/g_x, g_z/g_x interpolated at u = ln r, c = |z|/r, w = |y|/sqrt(x^2+y^2).
 void interpolate(const StencilTable& t, double u, double c, double w, double* f);
