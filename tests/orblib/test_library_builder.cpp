@@ -116,6 +116,21 @@ TEST(LibraryBuilder, OrbitsIntegratedInPairsGiveTheSameLibraryAsOneByOne) {
   EXPECT_EQ(flagged, hopeless);
 }
 
+TEST(LibraryBuilder, PairsAcrossBundlesAndKindsGiveTheSameLibrary) {
+  // One member per bundle and an odd number of bundles: pairs join two bundles, and one pair joins the
+  // last box bundle with the first tube bundle.
+  MpiGuard mpi;
+  LibrarySettings s = small_settings();
+  s.nE = 3, s.nI2 = 3, s.nI3 = 3, s.dithering = 1;
+  std::vector<StartPoint> tubes, boxes;
+  make_start_spaces(s, tubes, boxes);
+  auto calls = std::make_shared<int>(0);
+  const auto single = make_flaky_builder(s, nullptr).build(MPI_COMM_SELF, tubes, boxes, nullptr);
+  const auto paired = make_flaky_builder(s, calls).build(MPI_COMM_SELF, tubes, boxes, nullptr);
+  EXPECT_EQ(*calls, 27);  // 54 orbits, two at a time
+  expect_same_library(paired, single);
+}
+
 TEST(LibraryBuilder, PackUnpackRoundTrip) {
   BundleResult r;
   r.qgrid = {1.0, 2.5};
