@@ -237,57 +237,50 @@ InterpolatedForceField::InterpolatedForceField(std::shared_ptr<const Potential> 
   }
 }
 
-const detail::StencilTable* InterpolatedForceField::table_for(double r2) const {
-  if (r2 > main_.r2_lo && r2 < main_.r2_hi) return &main_;
-  if (r2 > core_.r2_lo && r2 <= core_.r2_hi) return &core_;
-  return nullptr;
+const detail::StencilTable* InterpolatedForceField::stencil_point(const Vec3& x, double* v) const {
+  const double x2 = x[0] * x[0], y2 = x[1] * x[1], z2 = x[2] * x[2];
+  const double rho2 = x2 + y2, r2 = rho2 + z2;
+  const detail::StencilTable* t = nullptr;
+  if (r2 > main_.r2_lo && r2 < main_.r2_hi)
+    t = &main_;
+  else if (r2 > core_.r2_lo && r2 <= core_.r2_hi)
+    t = &core_;
+  else
+    return nullptr;
+  v[0] = 0.5 * std::log(r2);
+  // Tabulation variables |z|/r and |y|/sqrt(x^2+y^2): uniform in them means nodes crowd towards the
+  // symmetry planes, where flattened potentials vary fastest with direction.
+  v[1] = std::sqrt(z2 / r2);
+  v[2] = rho2 > 0 ? std::sqrt(y2 / rho2) : 0.0;  // two divisions: cheaper than atan2
+  return t;
 }
 
-void InterpolatedForceField::acceleration_pair(const Vec3& xa, const Vec3& xb, Vec3& aa, Vec3& ab) const {
-  const Vec3* x[2] = {&xa, &xb};
-  double v[2][3], q[2][3];
-  const detail::StencilTable* t[2];
-  for (int k = 0; k < 2; ++k) {
-    const Vec3& p = *x[k];
-    const double x2 = p[0] * p[0], y2 = p[1] * p[1], z2 = p[2] * p[2];
-    const double rho2 = x2 + y2, r2 = rho2 + z2;
-    t[k] = table_for(r2);
-    q[k][0] = r2, q[k][1] = z2, q[k][2] = rho2 > 0 ? y2 / rho2 : 0.0;
-  }
-  if (!t[0] || !t[1]) {  // outside the tables: the direct potential for that point
-    aa = acceleration(xa);
-    ab = acceleration(xb);
-    return;
-  }
-  for (int k = 0; k < 2; ++k) {
-    v[k][0] = 0.5 * std::log(q[k][0]);
-    v[k][1] = std::sqrt(q[k][1] / q[k][0]);
-    v[k][2] = q[k][2] > 0 ? std::sqrt(q[k][2]) : 0.0;
-  }
-  double f[2][3];
-  detail::interpolate_pair(*t[0], v[0], f[0], *t[1], v[1], f[1]);
-  Vec3* out[2] = {&aa, &ab};
-  for (int k = 0; k < 2; ++k) {
-    const Vec3& p = *x[k];
-    const double gx = std::exp(f[k][0]);
-    *out[k] = {-p[0] * gx, -p[1] * gx * f[k][1], -p[2] * gx * f[k][2]};
-  }
+Vec3 InterpolatedForceField::force_from(const Vec3& x, const double* f) {
+  const double gx = std::exp(f[0]);
+  return {-x[0] * gx, -x[1] * gx * f[1], -x[2] * gx * f[2]};
 }
 
 Vec3 InterpolatedForceField::acceleration(const Vec3& x) const {
-  const double x2 = x[0] * x[0], y2 = x[1] * x[1], z2 = x[2] * x[2];
-  const double rho2 = x2 + y2, r2 = rho2 + z2;
-  const detail::StencilTable* t = table_for(r2);
+  double v[3], f[3];
+  const detail::StencilTable* t = stencil_point(x, v);
   if (!t) return direct_->acceleration(x);
-  const double u = 0.5 * std::log(r2);
-  // Tabulation variables |z|/r and |y|/sqrt(x^2+y^2): uniform in them means nodes crowd towards the
-  // symmetry planes, where flattened potentials vary fastest with direction.
-  const double c = std::sqrt(z2 / r2);
-  const double w = rho2 > 0 ? std::sqrt(y2 / rho2) : 0.0;  // two divisions: cheaper than atan2
-  double f[3];
-  detail::interpolate(*t, u, c, w, f);
-  const double gx = std::exp(f[0]);
-  return {-x[0] * gx, -x[1] * gx * f[1], -x[2] * gx * f[2]};
+  detail::interpolate(*t, v[0], v[1], v[2], f);
+  return force_from(x, f);
+}
+
+void InterpolatedForceField::acceleration_pair(const Vec3& xa, const Vec3& xb, Vec3& aa, Vec3& ab) const {
+  double va[3], vb[3];
+  const detail::StencilTable* ta = stencil_point(xa, va);
+  const detail::StencilTable* tb = stencil_point(xb, vb);
+  if (ta && tb) {
+    double fa[3], fb[3];
+    detail::interpolate_pair(*ta, va, fa, *tb, vb, fb);
+    aa = force_from(xa, fa);
+    ab = force_from(xb, fb);
+    return;
+  }
+  aa = acceleration(xa);  // a point outside the tables: each alone (rare)
+  ab = acceleration(xb);
 }
 
 }  // namespace dynamite::physics

@@ -80,8 +80,11 @@ class InterpolatedForceField final : public Potential {
  private:
   std::shared_ptr<const Potential> direct_;
   ForceFieldGrid g_;
-  /// The table covering squared radius r2, or nullptr (direct forces there).
-  const detail::StencilTable* table_for(double r2) const;
+  /// The table covering x and the tabulation variables v = {ln r, |z|/r, |y|/sqrt(x^2+y^2)} there, or
+  /// nullptr outside the tables (direct forces there; v is not set).
+  const detail::StencilTable* stencil_point(const Vec3& x, double* v) const;
+  /// The acceleration from the interpolated ln g_x, g_y/g_x, g_z/g_x at x.
+  static Vec3 force_from(const Vec3& x, const double* f);
   detail::StencilTable main_, core_;
 };
 
