@@ -51,11 +51,6 @@ IntegrationResult to_result(const Dop853Result<6>& r, const Sampler& sampler) {
   return res;
 }
 
-inline void orbit_rhs(const physics::Vec3& a, const double* y, double* dy) {
-  dy[0] = y[3], dy[1] = y[4], dy[2] = y[5];
-  dy[3] = a[0], dy[4] = a[1], dy[5] = a[2];
-}
-
 }  // namespace
 
 OrbitIntegrator make_dop853_integrator(const physics::Potential& forces, double orbital_periods) {
@@ -64,8 +59,8 @@ OrbitIntegrator make_dop853_integrator(const physics::Potential& forces, double 
                               std::span<const double> times, OrbitSamples& out) {
     out.resize(times.size());
     Sampler sampler{times, &out};
-    auto rhs = [f](double, const double* y, double* dy) { orbit_rhs(f->acceleration({y[0], y[1], y[2]}), y, dy); };
-    const auto r = dop853_integrate<6>(rhs, 0.0, w0, t_end, settings_for(orbital_periods, rtol, atol), sampler);
+    const auto r =
+        dop853_integrate<6>(OrbitRhs{f}, 0.0, w0, t_end, settings_for(orbital_periods, rtol, atol), sampler);
     return to_result(r, sampler);
   };
 }
@@ -78,14 +73,7 @@ OrbitPairIntegrator make_dop853_pair_integrator(const physics::Potential& forces
     out_a.resize(times_a.size());
     out_b.resize(times_b.size());
     Sampler sa{times_a, &out_a}, sb{times_b, &out_b};
-    auto rhs = [f](double, const double* y, double* dy) { orbit_rhs(f->acceleration({y[0], y[1], y[2]}), y, dy); };
-    auto rhs2 = [f](double, const double* ya, double* dya, double, const double* yb, double* dyb) {
-      physics::Vec3 aa, ab;
-      f->acceleration_pair({ya[0], ya[1], ya[2]}, {yb[0], yb[1], yb[2]}, aa, ab);
-      orbit_rhs(aa, ya, dya);
-      orbit_rhs(ab, yb, dyb);
-    };
-    const auto r = dop853_integrate_pair<6>(rhs, rhs2, 0.0, w0a, t_end_a, 0.0, w0b, t_end_b,
+    const auto r = dop853_integrate_pair<6>(OrbitRhs{f}, OrbitRhs{f}, 0.0, w0a, t_end_a, 0.0, w0b, t_end_b,
                                             settings_for(orbital_periods, rtol, atol), sa, sb);
     return std::array<IntegrationResult, 2>{to_result(r[0], sa), to_result(r[1], sb)};
   };

@@ -13,6 +13,7 @@
 #include "dynamite/core/error.hpp"
 #include "dynamite/core/units.hpp"
 #include "dynamite/orblib/dop853.hpp"
+#include "dynamite/orblib/orbit_integrator.hpp"
 
 namespace dynamite::orblib {
 
@@ -25,16 +26,6 @@ constexpr int kTypeSamples = 5000;      // find_type: samples over 100 tcirc
 constexpr double kTypePeriods = 100.0;
 constexpr int kCrossings = 400;         // tube_width: plane crossings kept
 constexpr double kGolden = 0.61803399;  // the original's constant (not the exact golden ratio)
-
-// The orbit equations in the force field: x' = v, v' = a(x).
-struct OrbitRhs {
-  const physics::Potential* forces;
-  void operator()(double, const double* y, double* f) const {
-    const Vec3 a = forces->acceleration({y[0], y[1], y[2]});
-    f[0] = y[3], f[1] = y[4], f[2] = y[5];
-    f[3] = a[0], f[4] = a[1], f[5] = a[2];
-  }
-};
 
 // Fortran ES30.10: d.ddddddddddE+xx right-justified in 30 columns; a 3-digit exponent drops the E.
 std::string fortran_es30_10(double v) {
