@@ -1,4 +1,4 @@
-// An allocator for large tables that are read at scattered places (the force field, LOSVD counts):
+// An allocator for large tables that are read at scattered places (the force-field stencil tables):
 // blocks on 2 MB boundaries with transparent huge pages requested, so that the reads do not miss the
 // processor's first-level TLB at every other 4 KB page. Only a hint: where the kernel does not
 // provide huge pages the memory behaves as any other.
