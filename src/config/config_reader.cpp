@@ -311,9 +311,9 @@ void ConfigReader::read_weight_solver(const YAML::Node& root) {
   if (n["regularisation"]) {
     w.regularisation = to_double(n["regularisation"], P + ".regularisation");
     // The original regularises only through its Fortran solver (LegacyWeightSolver); NNLS ignores it.
-    if (*w.regularisation > 0 && w.type == "LegacyWeightSolver")
-      notice(fmt::format("weight_solver_settings.regularisation = {} (line {}) is not implemented: the weights are solved "
-                         "without the original's second-difference regularisation rows",
+    if (*w.regularisation > 0 && w.type != "LegacyWeightSolver")
+      notice(fmt::format("weight_solver_settings.regularisation = {} (line {}) is ignored: as in the original, only "
+                         "LegacyWeightSolver regularises",
                          *w.regularisation, n["regularisation"].Mark().line + 1));
   }
   if (n["reattempt_failures"]) w.reattempt_failures = to_bool(n["reattempt_failures"], P + ".reattempt_failures");

@@ -20,6 +20,7 @@
 #include "dynamite/weights/kinmap.hpp"
 #include "dynamite/weights/linear_system.hpp"
 #include "dynamite/weights/mge_masses.hpp"
+#include "dynamite/weights/regularisation.hpp"
 #include "dynamite/weights/tao_solver.hpp"
 
 namespace fs = std::filesystem;
@@ -92,7 +93,16 @@ ModelOutcome solve_model(const config::Config& cfg, const std::vector<double>& r
   s.number_gh = ws.number_GH.value_or(2);
   s.cr_cut = ws.CRcut;
   s.velocity_scale = std::sqrt(out.ml / lib.ml);
-  const auto sys = weights::build_linear_system(lib, masses, cfg.visible().kinematics, s);
+  auto sys = weights::build_linear_system(lib, masses, cfg.visible().kinematics, s);
+  if (ws.type == "LegacyWeightSolver" && ws.regularisation.value_or(0.0) > 0) {
+    // The Fortran solver's second-difference rows, scaled by the mass of each energy's shell.
+    const auto& o = cfg.orblib();
+    const auto shells = weights::radial_shell_masses(*cfg.visible().mge_lum, *angles, lib.nE, o.logrmin, o.logrmax,
+                                                     cfg.arcsec_to_km());
+    const auto rows_before = sys.A.rows();
+    weights::append_regularisation_rows(sys, lib, shells, {*ws.regularisation, true});
+    spdlog::info("regularisation {}: {} second-difference rows added", *ws.regularisation, sys.A.rows() - rows_before);
+  }
   // LegacyWeightSolver and NNLS/scipy: the exact Lawson-Hanson; NNLS/cvxopt and tao: PETSc/TAO.
   const bool tao = ws.type == "NNLS" && (ws.nnls_solver == "cvxopt" || ws.nnls_solver == "tao");
   out.solve = tao ? weights::solve_tao(sys.A, sys.b)

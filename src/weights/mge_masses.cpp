@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "dynamite/core/error.hpp"
 #include "dynamite/core/units.hpp"
 #include "dynamite/physics/quadrature.hpp"
 
@@ -88,6 +89,20 @@ std::vector<double> intrinsic_masses(const io::Mge& mge, const physics::ViewingA
     }
   }
   return m;
+}
+
+std::vector<double> radial_shell_masses(const io::Mge& mge, const physics::ViewingAngles& angles, int n_energies,
+                                        double logrmin, double logrmax, double a2km) {
+  if (n_energies < 1) throw InputError("", "orblib_settings.nE", 0, "radial_shell_masses: at least one energy expected");
+  const double lmin = logrmin + std::log10(a2km), lmax = logrmax + std::log10(a2km);
+  orblib::IntrinsicGridSpec shells;
+  shells.r_edges.assign(n_energies + 1, 0.0);
+  for (int i = 1; i < n_energies; ++i)
+    shells.r_edges[i] = std::pow(10.0, lmin + (lmax - lmin) * (i - 1) / (n_energies - 1));
+  shells.r_edges[n_energies] = 100.0 * std::pow(10.0, lmax);
+  shells.theta_edges = {0.0, kPi / 2};
+  shells.phi_edges = {0.0, kPi / 2};
+  return intrinsic_masses(mge, angles, shells, a2km);
 }
 
 ObservedMasses observed_masses(const io::Mge& mge, const std::vector<io::KinematicSet>& sets,

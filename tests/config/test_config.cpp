@@ -73,26 +73,34 @@ TEST(Config, ErrorsCarryFileKeyAndLine) {
   EXPECT_THROW(config::Config::load(broken("chi2ext_unsupported")), NotSupportedError);
 }
 
-TEST(Config, RegularisationOfTheLegacySolverIsReportedAsNotImplemented) {
-  // valid_base with the Fortran solver and regularisation, its input directory made absolute.
+TEST(Config, RegularisationIsReadForTheLegacySolverAndReportedAsIgnoredByNnls) {
+  // valid_base with regularisation, its input directory made absolute, once per solver type.
   std::ifstream in(broken("valid_base"));
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string text = ss.str();
-  auto replace = [&](const std::string& from, const std::string& to) {
-    const auto at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    text.replace(at, from.size(), to);
+  const std::string base = ss.str();
+  auto load_with = [&](const std::string& solver_lines) {
+    std::string text = base;
+    auto replace = [&](const std::string& from, const std::string& to) {
+      const auto at = text.find(from);
+      EXPECT_NE(at, std::string::npos) << from;
+      if (at != std::string::npos) text.replace(at, from.size(), to);
+    };
+    replace("type: NNLS\n", solver_lines);
+    replace("../input_base/", (broken("valid_base").parent_path() / "../input_base/").lexically_normal().string());
+    dynamite::testing::TempDir tmp("cfg_reg");
+    std::ofstream(tmp / "config.yaml") << text;
+    return config::Config::load(tmp / "config.yaml");
   };
-  replace("type: NNLS\n", "type: LegacyWeightSolver\n    regularisation: 0.5\n");
-  replace("../input_base/", (broken("valid_base").parent_path() / "../input_base/").lexically_normal().string());
-  dynamite::testing::TempDir tmp("cfg_reg");
-  std::ofstream(tmp / "config.yaml") << text;
-  const auto c = config::Config::load(tmp / "config.yaml");
-  EXPECT_DOUBLE_EQ(c.weight_solver().regularisation.value(), 0.5);
-  bool reported = false;
-  for (const auto& n : c.notices())
-    if (n.find("regularisation = 0.5") != std::string::npos && n.find("not implemented") != std::string::npos)
-      reported = true;
-  EXPECT_TRUE(reported);
+  auto reported_ignored = [](const config::Config& c) {
+    for (const auto& n : c.notices())
+      if (n.find("regularisation = 0.5") != std::string::npos && n.find("ignored") != std::string::npos) return true;
+    return false;
+  };
+  const auto legacy = load_with("type: LegacyWeightSolver\n    regularisation: 0.5\n");
+  EXPECT_DOUBLE_EQ(legacy.weight_solver().regularisation.value(), 0.5);
+  EXPECT_FALSE(reported_ignored(legacy));
+  const auto nnls = load_with("type: NNLS\n    regularisation: 0.5\n");
+  EXPECT_DOUBLE_EQ(nnls.weight_solver().regularisation.value(), 0.5);
+  EXPECT_TRUE(reported_ignored(nnls));
 }

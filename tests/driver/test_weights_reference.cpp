@@ -4,6 +4,7 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "dynamite/config/config.hpp"
 #include "dynamite/orblib/legacy_import.hpp"
@@ -182,4 +183,22 @@ TEST(WeightsReference, ObservedMassesMatchTheOriginals) {
   std::cout << "MGE masses in " << secs << " s: apertures max relative difference " << wa << ", intrinsic cells " << wi << "\n";
   EXPECT_LT(wa, 1e-6);
   EXPECT_LT(wi, 1e-5);
+}
+
+TEST(WeightsReference, RadialShellMassesMatchTheOriginals) {
+  // The energy-shell masses that scale the Fortran solver's regularisation rows (datfil/mass_radmass.dat).
+  DYNAMITE_REQUIRE_SHARED(shared);
+  dynamite::testing::TempDir tmp("radmass");
+  const auto cfg = config::Config::load(dynamite::testing::shared_config(tmp, shared));
+  std::ifstream in(shared / "reference-outputs/NGC6278_ml654/datfil/mass_radmass.dat");
+  int n = 0;
+  in >> n;
+  std::vector<double> ref(n);
+  for (auto& v : ref) in >> v;
+  ASSERT_TRUE(in) << "mass_radmass.dat";
+  ASSERT_EQ(n, cfg.orblib().nE);
+  const auto ours = weights::radial_shell_masses(*cfg.visible().mge_lum, cfg.viewing_angles(), n, cfg.orblib().logrmin,
+                                                 cfg.orblib().logrmax, cfg.arcsec_to_km());
+  ASSERT_EQ(ours.size(), ref.size());
+  for (int i = 0; i < n; ++i) EXPECT_NEAR(ours[i], ref[i], 1e-6 * ref[i]) << "shell " << i + 1;
 }

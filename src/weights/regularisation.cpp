@@ -1,0 +1,146 @@
+#include "dynamite/weights/regularisation.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "dynamite/core/error.hpp"
+
+namespace dynamite::weights {
+
+namespace {
+
+/// (E, I2, I3) of a column as the regulariser sees it, and whether the column may centre or lead an
+/// I3 triplet.
+struct Integrals {
+  std::array<int, 3> eii{};
+  bool notreg = false;
+};
+
+/// The original's first relabelling: counter-rotating tubes take I2 = 1 - I2 (so that I2 runs
+/// -nI2+1 .. 0 and then 1 .. nI2 through the co-rotating ones), and the boxes take I3 = 2 mI3 + 1 - I3
+/// (so that they continue the tubes beyond the largest tube I3, the box nearest the tubes first).
+std::vector<Integrals> first_labels(const orblib::OrbitLibrary& lib, int& max_i3) {
+  const int nb = lib.n_bundles();
+  max_i3 = 0;
+  for (const auto* set : {&lib.tube, &lib.box})
+    for (int b = 0; b < nb; ++b) max_i3 = std::max(max_i3, set->eiii[3 * b + 2]);
+  std::vector<Integrals> out(3 * nb);
+  for (int b = 0; b < nb; ++b) {
+    const int* t = &lib.tube.eiii[3 * b];
+    const int* x = &lib.box.eiii[3 * b];
+    out[2 * b] = {{t[0], t[1], t[2]}, lib.tube.notreg[b] != 0};
+    out[2 * b + 1] = {{t[0], 1 - t[1], t[2]}, lib.tube.notreg[b] != 0};
+    out[2 * nb + b] = {{x[0], x[1], 2 * max_i3 + 1 - x[2]}, lib.box.notreg[b] != 0};
+  }
+  return out;
+}
+
+/// The second relabelling, for the I3 triplets between the outermost counter-rotating tubes and the
+/// boxes: only counter-rotating tubes with I3 in {mI3-1, mI3} and boxes with relabelled I3 in
+/// {mI3+1, mI3+2} keep their integrals, with I2 back to |I2|; every other column drops out.
+std::vector<Integrals> second_labels(std::vector<Integrals> v, int max_i3) {
+  for (auto& c : v) {
+    int& i2 = c.eii[1];
+    const int i3 = c.eii[2];
+    if (i2 <= 0) i2 -= 1;  // counter-rotating tubes back to -I2
+    const bool keep = i3 >= max_i3 - 1 && i3 <= max_i3 + 2 && !(i2 > 0 && i3 <= max_i3);
+    if (!keep) c.eii = {0, 0, 0};
+    i2 = std::abs(i2);
+  }
+  return v;
+}
+
+/// Append the triplets of every column along the integrals `axes` (0 = E, 1 = I2, 2 = I3). I3
+/// triplets need the centre and the left neighbour to be regularisable. A neighbour is the last
+/// column with the wanted integrals, as the original finds it.
+void add_triplets(const std::vector<Integrals>& v, std::initializer_list<int> axes,
+                  std::vector<RegularisationTriplet>& out) {
+  std::map<std::array<int, 3>, int> column;
+  for (int o = 0; o < static_cast<int>(v.size()); ++o) column[v[o].eii] = o;
+  auto find = [&](std::array<int, 3> k) {
+    const auto it = column.find(k);
+    return it == column.end() ? -1 : it->second;
+  };
+  for (int o = 0; o < static_cast<int>(v.size()); ++o) {
+    if (v[o].eii == std::array<int, 3>{0, 0, 0}) continue;  // dropped by the relabelling
+    for (int axis : axes) {
+      auto lo = v[o].eii, hi = v[o].eii;
+      --lo[axis], ++hi[axis];
+      const int l = find(lo), r = find(hi);
+      if (l < 0 || r < 0) continue;
+      if (axis == 2 && (v[o].notreg || v[l].notreg)) continue;
+      out.push_back({l, o, r});
+    }
+  }
+}
+
+/// Uniform deviates in [0, 1) from a fixed stream: the original's gfortran random_number is not
+/// seeded either, so its perturbations are the same every run; ours are too, but they are not its.
+class Perturbations {
+ public:
+  double next() { return static_cast<double>(gen_() >> 11) * 0x1.0p-53; }
+
+ private:
+  std::mt19937_64 gen_{0x5eed5eedULL};
+};
+
+}  // namespace
+
+std::vector<RegularisationTriplet> regularisation_triplets(const orblib::OrbitLibrary& lib) {
+  if (static_cast<int>(lib.tube.eiii.size()) != 3 * lib.n_bundles() ||
+      static_cast<int>(lib.box.eiii.size()) != 3 * lib.n_bundles())
+    throw NotSupportedError("regularisation_triplets: the library has no integral indices for its bundles");
+  int max_i3 = 0;
+  const auto first = first_labels(lib, max_i3);
+  std::vector<RegularisationTriplet> out;
+  add_triplets(first, {0, 1, 2}, out);
+  add_triplets(second_labels(first, max_i3), {2}, out);
+  return out;
+}
+
+void append_regularisation_rows(LinearSystem& sys, const orblib::OrbitLibrary& lib,
+                                const std::vector<double>& energy_masses, const RegularisationSettings& s) {
+  if (!(s.value > 0))
+    throw InputError("", "weight_solver_settings.regularisation", 0,
+                     fmt::format("regularisation: {} given, a positive value expected", s.value));
+  if (static_cast<int>(energy_masses.size()) != lib.nE)
+    throw InputError("", "mass_radmass", 0,
+                     fmt::format("regularisation: {} energy masses for {} energies", energy_masses.size(), lib.nE));
+  for (std::size_t i = 0; i < energy_masses.size(); ++i)
+    if (!(energy_masses[i] > 0))
+      throw InputError("", "mass_radmass", 0,
+                       fmt::format("regularisation: energy shell {} holds mass {}, a positive mass expected", i + 1,
+                                   energy_masses[i]));
+  if (sys.A.cols() != lib.n_orbits())
+    throw NotSupportedError("append_regularisation_rows: the system's columns are not this library's orbits");
+  const auto triplets = regularisation_triplets(lib);
+  // The error per row: the original's sqrt(reg / (2 nEner nI2 nI3 / dithering^3)) with dithered counts.
+  const double delta = std::sqrt(s.value / (2.0 * lib.nE * lib.nI2 * lib.nI3));
+  const int nb = lib.n_bundles();
+  auto energy_of = [&](int o) {
+    const int b = o < 2 * nb ? o / 2 : o - 2 * nb;
+    return (o < 2 * nb ? lib.tube : lib.box).eiii[3 * b];
+  };
+  const Eigen::Index row0 = sys.A.rows();
+  sys.A.conservativeResize(row0 + static_cast<Eigen::Index>(triplets.size()), Eigen::NoChange);
+  sys.b.conservativeResize(sys.A.rows());
+  sys.A.bottomRows(static_cast<Eigen::Index>(triplets.size())).setZero();
+  Perturbations rng;
+  constexpr std::array<double, 3> kStencil{-1.0, 2.0, -1.0};
+  for (std::size_t t = 0; t < triplets.size(); ++t) {
+    const Eigen::Index row = row0 + static_cast<Eigen::Index>(t);
+    const double target = s.perturb ? (rng.next() - 0.5) * delta * 1e-5 : 0.0;
+    sys.b(row) = target / delta;
+    for (int k = 0; k < 3; ++k) {
+      const int o = triplets[t][k];
+      const double jitter = s.perturb ? 1.0 + (rng.next() - 0.5) * 1e-2 : 1.0;
+      sys.A(row, o) += kStencil[k] / energy_masses[energy_of(o) - 1] * jitter / delta;
+    }
+  }
+}
+
+}  // namespace dynamite::weights
