@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -113,6 +114,37 @@ int LosvdObserver::vbin_of(double v) const {
   return static_cast<int>(f);
 }
 
+__attribute__((target_clones("avx2", "default"))) void LosvdObserver::cells_of(
+    const MirrorProjection& P, const std::array<double, 3>& V, const OrbitSamples& s, std::size_t i0, std::size_t n,
+    const float* dx, const float* dy, std::int32_t* __restrict cell) const {
+  // aperture_of and vbin_of for a block of samples without branches, so that the loop vectorises
+  // (everything in locals: the stores to `cell` could otherwise alias the members). The same
+  // operations in the same order as aperture_of and vbin_of, hence the same cells.
+  const double* x = s.x.data() + i0;
+  const double* y = s.y.data() + i0;
+  const double* z = s.z.data() + i0;
+  const double* vx = s.vx.data() + i0;
+  const double* vy = s.vy.data() + i0;
+  const double* vz = s.vz.data() + i0;
+  const int* pixel = pixel_aperture_.data();
+  const double X0 = P.X[0], X1 = P.X[1], X2 = P.X[2], Y0 = P.Y[0], Y1 = P.Y[1], Y2 = P.Y[2];
+  const double V0 = V[0], V1 = V[1], V2 = V[2];
+  const double x0 = x0_, y0 = y0_, lx = lx_, ly = ly_, px = px_, py = py_, vbeg = vbeg_, inv_dv = inv_dv_;
+  const int nx = nx_, nvb = n_vbins_;
+  const double top_bin = nvb - 1, top_x = nx - 1, top_y = ny_ - 1;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double X = (X0 * x[j] + X1 * y[j] + X2 * z[j] - x0) + static_cast<double>(dx[j]);
+    const double Y = (Y0 * x[j] + Y1 * y[j] + Y2 * z[j] - y0) + static_cast<double>(dy[j]);
+    const bool inside = (X > 0) & (X < lx) & (Y > 0) & (Y < ly);
+    // Pixel coordinates clamped into the grid (outside, the cell is discarded anyway).
+    const double xs = std::min(std::max(0.0, X * px), top_x), ys = std::min(std::max(0.0, Y * py), top_y);
+    const int a = pixel[static_cast<int>(ys) * nx + static_cast<int>(xs)];
+    const double f = ((V0 * vx[j] + V1 * vy[j] + V2 * vz[j]) - vbeg) * inv_dv;
+    const double fb = std::min(std::max(0.0, f), top_bin);  // f <= 0: bin 0; beyond the last: the last
+    cell[j] = (inside & (a >= 0)) ? a * nvb + static_cast<int>(fb) : -1;
+  }
+}
+
 void LosvdObserver::accumulate(const OrbitSamples& s, OrbitType type, OrbitRng& rng,
                                std::span<double> acc) const {
   if (acc.size() != accumulator_size())
@@ -123,23 +155,24 @@ void LosvdObserver::accumulate(const OrbitSamples& s, OrbitType type, OrbitRng& 
   // memory is one instruction), added to the bundle's sums at the end: exact either way.
   thread_local std::vector<std::uint32_t> counts;
   counts.assign(acc.size(), 0);
+  constexpr std::size_t kBlock = 512;
+  static const std::array<float, kBlock> no_offsets{};
+  std::int32_t cell[kBlock];
   for (int m = 0; m < 8; ++m) {
     const MirrorProjection& P = mirror_[m];
     const double c = mirror_velocity_factor(kMirrorSigns[m], type);
-    const double V0 = c * P.V[0], V1 = c * P.V[1], V2 = c * P.V[2];
+    const std::array<double, 3> V{c * P.V[0], c * P.V[1], c * P.V[2]};
     std::size_t t = blur ? static_cast<std::size_t>(rng.uniform() * kPsfTableSize) : 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      double X = P.X[0] * s.x[i] + P.X[1] * s.y[i] + P.X[2] * s.z[i] - x0_;
-      double Y = P.Y[0] * s.x[i] + P.Y[1] * s.y[i] + P.Y[2] * s.z[i] - y0_;
-      if (blur) {
-        X += psf_dx_[t];
-        Y += psf_dy_[t];
-        t = (t + 1) & (kPsfTableSize - 1);
-      }
-      const int a = aperture_of(X, Y);
-      if (a < 0) continue;
-      const double v = V0 * s.vx[i] + V1 * s.vy[i] + V2 * s.vz[i];
-      ++counts[static_cast<std::size_t>(a) * n_vbins_ + vbin_of(v)];
+    for (std::size_t i0 = 0; i0 < n;) {
+      // A block of samples whose PSF offsets are contiguous in the (cyclic) table.
+      const std::size_t nb = std::min({kBlock, n - i0, blur ? kPsfTableSize - t : kBlock});
+      const float* dx = blur ? psf_dx_.data() + t : no_offsets.data();
+      const float* dy = blur ? psf_dy_.data() + t : no_offsets.data();
+      cells_of(P, V, s, i0, nb, dx, dy, cell);
+      for (std::size_t j = 0; j < nb; ++j)
+        if (cell[j] >= 0) ++counts[static_cast<std::size_t>(cell[j])];
+      i0 += nb;
+      if (blur) t = (t + nb) & (kPsfTableSize - 1);
     }
   }
   for (std::size_t k = 0; k < acc.size(); ++k) acc[k] += static_cast<double>(counts[k]);

@@ -67,6 +67,10 @@ class LosvdObserver {
   struct MirrorProjection {
     std::array<double, 3> X, Y, V;  ///< rows mapping (x, y, z) or (vx, vy, vz) to aperture X, Y, v_los
   };
+  /// Histogram cell (aperture * n_vbins + vbin) of samples [i0, i0 + n) seen through mirror P with
+  /// PSF offsets dx, dy (one per sample), or -1 outside every aperture.
+  void cells_of(const MirrorProjection& P, const std::array<double, 3>& V, const OrbitSamples& s, std::size_t i0,
+                std::size_t n, const float* dx, const float* dy, std::int32_t* __restrict cell) const;
   std::array<MirrorProjection, 8> mirror_;  ///< with signs of mirror n and unit velocity factor
   int n_apertures_ = 0, n_vbins_ = 0, nx_ = 0, ny_ = 0;
   double x0_ = 0, y0_ = 0, lx_ = 0, ly_ = 0, dv_ = 0, center_ = 0, vbeg_ = 0;
