@@ -40,26 +40,52 @@ IntrinsicGridObserver::IntrinsicGridObserver(IntrinsicGridSpec spec) : spec_(std
 }
 
 namespace {
-/// Index of the cell holding v, given the interior edges: below the first edge -> 0, above the
-/// last -> n-1 (the outer edges do not bound the grid, as in the original). The number of edges
-/// not above v (what upper_bound finds) counted without branches: the grids have a handful of
-/// edges, and a binary search mispredicts on every other sample.
-inline int locate(const std::vector<double>& interior, double v) {
+/// Index of the cell holding num/den, given the interior edges: below the first edge -> 0, above
+/// the last -> n-1 (the outer edges do not bound the grid, as in the original). Counts the edges e
+/// with e den <= num (den >= 0; den = 0 means num/den is infinite, above every edge), without
+/// branches or divisions: the grids have a handful of edges, and a binary search mispredicts on
+/// every other sample.
+inline int locate(const std::vector<double>& interior, double num, double den) {
   int n = 0;
-  for (const double e : interior) n += e <= v;
+  for (const double e : interior) n += e * den <= num;
   return n;
 }
 }  // namespace
 
+/// Samples folded into the positive octant, a block at a time.
+struct IntrinsicGridObserver::FoldedBlock {
+  double x[kBlock], y[kBlock], z[kBlock], vx[kBlock], vy[kBlock], vz[kBlock];
+  int cell[kBlock];
+};
+
 int IntrinsicGridObserver::cell_of(double ax, double ay, double az) const {
-  const double r2 = ax * ax + ay * ay + az * az;
   const double rho2 = ax * ax + ay * ay;
-  const double tan2th = az > 0 ? rho2 / (az * az) : std::numeric_limits<double>::infinity();
-  const double tanph = ax > 0 ? ay / ax : std::numeric_limits<double>::infinity();
-  const int ir = locate(r2_interior_, r2);
-  const int ith = locate(tan2th_interior_, tan2th);
-  const int iph = locate(tanph_interior_, tanph);
+  const double r2 = rho2 + az * az;
+  const int ir = locate(r2_interior_, r2, 1.0);
+  const int ith = locate(tan2th_interior_, rho2, az * az);  // tan^2 theta = rho^2 / z^2
+  const int iph = locate(tanph_interior_, ay, ax);          // tan phi = y / x
   return (ir * spec_.nth() + ith) * spec_.nph() + iph;
+}
+
+__attribute__((target_clones("avx2", "default"))) void IntrinsicGridObserver::locate_block(FoldedBlock& f,
+                                                                                          std::size_t nb) const {
+  // cell_of for a block, edge by edge over the samples: loops the compiler vectorises.
+  // Counters in doubles, the width of the compared values, so that the loops vectorise.
+  double rho2[kBlock], r2[kBlock], z2[kBlock], ir[kBlock], ith[kBlock], iph[kBlock];
+  for (std::size_t j = 0; j < nb; ++j) {
+    rho2[j] = f.x[j] * f.x[j] + f.y[j] * f.y[j];
+    z2[j] = f.z[j] * f.z[j];
+    r2[j] = rho2[j] + z2[j];
+    ir[j] = ith[j] = iph[j] = 0;
+  }
+  for (const double e : r2_interior_)
+    for (std::size_t j = 0; j < nb; ++j) ir[j] += e <= r2[j] ? 1.0 : 0.0;
+  for (const double e : tan2th_interior_)
+    for (std::size_t j = 0; j < nb; ++j) ith[j] += e * z2[j] <= rho2[j] ? 1.0 : 0.0;
+  for (const double e : tanph_interior_)
+    for (std::size_t j = 0; j < nb; ++j) iph[j] += e * f.x[j] <= f.y[j] ? 1.0 : 0.0;
+  const double nth = spec_.nth(), nph = spec_.nph();
+  for (std::size_t j = 0; j < nb; ++j) f.cell[j] = static_cast<int>((ir[j] * nth + ith[j]) * nph + iph[j]);
 }
 
 void IntrinsicGridObserver::accumulate(const OrbitSamples& s, OrbitType type,
@@ -67,19 +93,43 @@ void IntrinsicGridObserver::accumulate(const OrbitSamples& s, OrbitType type,
   if (acc.size() != accumulator_size())
     throw std::invalid_argument("IntrinsicGridObserver: accumulator has the wrong size");
   const int type_slot = type == OrbitType::XTube ? 13 : (type == OrbitType::ZTube ? 14 : 15);
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const std::array<int, 3> sg{s.x[i] < 0 ? -1 : 1, s.y[i] < 0 ? -1 : 1, s.z[i] < 0 ? -1 : 1};
-    const int c = mirror_velocity_factor(sg, type);
-    const double x = sg[0] * s.x[i], y = sg[1] * s.y[i], z = sg[2] * s.z[i];
-    const double vx = sg[0] * c * s.vx[i], vy = sg[1] * c * s.vy[i], vz = sg[2] * c * s.vz[i];
-    double* m = acc.data() + static_cast<std::size_t>(cell_of(x, y, z)) * kMoments;
-    m[0] += 1;
-    m[1] += x, m[2] += y, m[3] += z;
-    m[4] += vx, m[5] += vy, m[6] += vz;
-    m[7] += vx * vx, m[8] += vy * vy, m[9] += vz * vz;
-    m[10] += vx * vy, m[11] += vy * vz, m[12] += vz * vx;
-    m[type_slot] += 1;
+  // Velocity sign of the folding mirror: which two position signs it multiplies (tubes), or none.
+  const int ta = type == OrbitType::XTube ? 1 : 0, tb = type == OrbitType::XTube ? 2 : (type == OrbitType::ZTube ? 1 : 2);
+  const bool tube = type == OrbitType::XTube || type == OrbitType::YTube || type == OrbitType::ZTube;
+  FoldedBlock f;
+  // Running sums of the cell the orbit is in: consecutive samples mostly share a cell, and adding
+  // each sample to memory made every sum one long chain of dependent loads and stores.
+  int cur = -1;
+  double run[13] = {};
+  auto flush = [&] {
+    if (cur < 0) return;
+    double* m = acc.data() + static_cast<std::size_t>(cur) * kMoments;
+    for (int k = 0; k < 13; ++k) m[k] += run[k];
+    m[type_slot] += run[0];
+    std::fill(std::begin(run), std::end(run), 0.0);
+  };
+  for (std::size_t i0 = 0; i0 < s.size(); i0 += kBlock) {
+    const std::size_t nb = std::min(kBlock, s.size() - i0);
+    // Fold (vectorises): position signs, the mirror's velocity factor, the cell.
+    for (std::size_t j = 0; j < nb; ++j) {
+      const std::size_t i = i0 + j;
+      const double sg[3] = {s.x[i] < 0 ? -1.0 : 1.0, s.y[i] < 0 ? -1.0 : 1.0, s.z[i] < 0 ? -1.0 : 1.0};
+      const double c = tube ? sg[ta] * sg[tb] : 1.0;
+      f.x[j] = sg[0] * s.x[i], f.y[j] = sg[1] * s.y[i], f.z[j] = sg[2] * s.z[i];
+      f.vx[j] = sg[0] * c * s.vx[i], f.vy[j] = sg[1] * c * s.vy[i], f.vz[j] = sg[2] * c * s.vz[i];
+    }
+    locate_block(f, nb);
+    for (std::size_t j = 0; j < nb; ++j) {
+      if (f.cell[j] != cur) flush(), cur = f.cell[j];
+      const double vx = f.vx[j], vy = f.vy[j], vz = f.vz[j];
+      run[0] += 1;
+      run[1] += f.x[j], run[2] += f.y[j], run[3] += f.z[j];
+      run[4] += vx, run[5] += vy, run[6] += vz;
+      run[7] += vx * vx, run[8] += vy * vy, run[9] += vz * vz;
+      run[10] += vx * vy, run[11] += vy * vz, run[12] += vz * vx;
+    }
   }
+  flush();
 }
 
 void IntrinsicGridObserver::finalize(std::span<double> acc, double total_samples) const {

@@ -37,6 +37,10 @@ class IntrinsicGridObserver {
   void finalize(std::span<double> acc, double total_samples) const;
 
  private:
+  static constexpr std::size_t kBlock = 256;
+  struct FoldedBlock;
+  void locate_block(FoldedBlock& f, std::size_t n) const;
+
   IntrinsicGridSpec spec_;
   std::vector<double> r2_interior_, tan2th_interior_, tanph_interior_;
 };
