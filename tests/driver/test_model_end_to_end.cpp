@@ -4,6 +4,7 @@
 #include <mpi.h>
 
 #include <cmath>
+#include <iostream>
 
 #include "dynamite/driver/model_run.hpp"
 #include "test_support.hpp"
@@ -34,6 +35,9 @@ TEST(ModelEndToEnd, ReferenceConfigurationMatchesTheOriginalsChi2) {
     ASSERT_TRUE(m.success) << m.solve.status;
     EXPECT_TRUE(fs::exists(m.ml_directory / "orbit_weights.ecsv"));
     EXPECT_TRUE(fs::exists(m.ml_directory / "model.h5"));
+    std::cout << "ml " << r.ml << ": chi2 " << m.chi2 << " (" << 100 * (m.chi2 / r.chi2 - 1) << " %), kinchi2 " << m.kinchi2
+              << " (" << 100 * (m.kinchi2 / r.kinchi2 - 1) << " %), kinmapchi2 " << m.kinmapchi2 << " ("
+              << 100 * (m.kinmapchi2 / r.kinmapchi2 - 1) << " %) against chi2_compare_ml_654.dat\n";
     EXPECT_NEAR(m.chi2 / r.chi2, 1.0, 0.10) << "ml " << r.ml;
     EXPECT_NEAR(m.kinchi2 / r.kinchi2, 1.0, 0.10) << "ml " << r.ml;
     EXPECT_NEAR(m.kinmapchi2 / r.kinmapchi2, 1.0, 0.10) << "ml " << r.ml;
