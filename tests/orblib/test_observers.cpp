@@ -1,6 +1,7 @@
 // Tests of the orbit-library observers: intrinsic grid, classification, mirroring, LOSVD binning.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <numeric>
 
@@ -72,6 +73,45 @@ TEST(IntrinsicGrid, MassFractionsSumToOneAndMomentsAreCellMeans) {
   }
   EXPECT_NEAR(mass, 1.0, 1e-12);
   EXPECT_NEAR(ztube, 1.0, 1e-12);
+}
+
+TEST(IntrinsicGrid, BlockwiseSumsEqualSampleBySampleCellsAndMoments) {
+  // 1,000 samples (blocks of 256 and a remainder) everywhere in and beyond the grid: each cell's
+  // count is the number of folded samples cell_of puts there, and its sums those of a plain loop.
+  auto g = make_intrinsic_grid(0.0, 2.0, 1.0, 5, 3, 4, 10.0);
+  IntrinsicGridObserver obs(g);
+  OrbitSamples s;
+  s.resize(1000);
+  std::uint64_t state = 3;
+  auto u = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) * 0x1.0p-53;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const double r = std::pow(10.0, 3 * u() - 0.5);  // 0.3 .. 300, beyond the outer edge too
+    s.x[i] = r * (u() - 0.5), s.y[i] = r * (u() - 0.5), s.z[i] = r * (u() - 0.5);
+    s.vx[i] = u() - 0.5, s.vy[i] = u() - 0.5, s.vz[i] = u() - 0.5;
+  }
+  s.x[7] = 0.0, s.y[7] = 2.0, s.z[7] = 0.0;  // on the y axis and in the plane z = 0
+  std::vector<double> acc(obs.accumulator_size(), 0.0);
+  obs.accumulate(s, OrbitType::YTube, acc);
+  std::vector<double> count(g.n_cells(), 0.0), sum_x(g.n_cells(), 0.0), sum_vy2(g.n_cells(), 0.0);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const std::array<int, 3> sg{s.x[i] < 0 ? -1 : 1, s.y[i] < 0 ? -1 : 1, s.z[i] < 0 ? -1 : 1};
+    const double vy = sg[1] * mirror_velocity_factor(sg, OrbitType::YTube) * s.vy[i];
+    const int c = obs.cell_of(std::abs(s.x[i]), std::abs(s.y[i]), std::abs(s.z[i]));
+    count[c] += 1, sum_x[c] += std::abs(s.x[i]), sum_vy2[c] += vy * vy;
+  }
+  int occupied = 0;
+  for (int c = 0; c < g.n_cells(); ++c) {
+    const double* m = &acc[c * kMoments];
+    EXPECT_EQ(m[0], count[c]) << "cell " << c;
+    EXPECT_EQ(m[15], count[c]) << "cell " << c;  // y-tubes count as "other" in the type slots
+    EXPECT_NEAR(m[1], sum_x[c], 1e-12 * (1 + std::abs(sum_x[c])));
+    EXPECT_NEAR(m[8], sum_vy2[c], 1e-12 * (1 + sum_vy2[c]));
+    occupied += count[c] > 0;
+  }
+  EXPECT_GT(occupied, g.n_cells() / 2);
 }
 
 TEST(Classifier, TubesBoxesAndAverages) {
@@ -176,6 +216,43 @@ TEST(LosvdObserver, HistogramCentreIsHonouredAndTailsClip) {
   LosvdCube cube = obs.empty_cube();
   EXPECT_NEAR(cube.bin_center(5), 50.0, 1e-12);
   EXPECT_NEAR(cube.bin_center(0), 0.0, 1e-12);
+}
+
+TEST(LosvdObserver, BlocksOfSamplesCountAsSamplesOneByOne) {
+  // 1,300 samples (blocks of 512 and a remainder) spread inside and around the field, velocities
+  // beyond both histogram ends: counted in one call, or one sample per call, the histograms agree
+  // exactly, and samples outside the field are not counted.
+  auto set = toy_set(11, 110.0, 20.0, 0.0);
+  LosvdObserver obs({60.0, 30.0, 90.0}, 1.0, set, 5, 0);
+  OrbitSamples s;
+  s.resize(1300);
+  std::uint64_t state = 77;
+  auto u = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) * 0x1.0p-53;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    s.x[i] = 6 * (u() - 0.5), s.y[i] = 6 * (u() - 0.5), s.z[i] = 6 * (u() - 0.5);
+    s.vx[i] = 300 * (u() - 0.5), s.vy[i] = 300 * (u() - 0.5), s.vz[i] = 300 * (u() - 0.5);
+  }
+  std::vector<double> all(obs.accumulator_size(), 0.0), one_by_one(obs.accumulator_size(), 0.0);
+  OrbitRng rng(5, {1});
+  for (auto type : {OrbitType::Box, OrbitType::ZTube, OrbitType::XTube}) {
+    obs.accumulate(s, type, rng, all);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      OrbitSamples one;
+      one.resize(1);
+      one.x[0] = s.x[i], one.y[0] = s.y[i], one.z[0] = s.z[i];
+      one.vx[0] = s.vx[i], one.vy[0] = s.vy[i], one.vz[0] = s.vz[i];
+      obs.accumulate(one, type, rng, one_by_one);
+    }
+  }
+  EXPECT_EQ(all, one_by_one);
+  const double counted = std::accumulate(all.begin(), all.end(), 0.0);
+  EXPECT_GT(counted, 0.05 * 3 * 8 * 1300);  // some land in the two apertures...
+  EXPECT_LT(counted, 0.9 * 3 * 8 * 1300);   // ...many do not
+  EXPECT_GT(all[0] + all[11], 0.0);         // tails clipped into the end bins
+  EXPECT_GT(all[10] + all[21], 0.0);
 }
 
 TEST(LosvdObserver, PsfSpreadsLightWithTheRightWidth) {
