@@ -13,6 +13,8 @@
 #include <limits>
 #include <vector>
 
+#include <Eigen/SparseCore>
+
 #include "dynamite/core/error.hpp"
 #include "dynamite/weights/nnls.hpp"
 
@@ -208,7 +210,13 @@ std::vector<int> stiff_rows(const Eigen::MatrixXd& A) {
 /// plain dual.
 class Dual {
  public:
-  Dual(const Eigen::MatrixXd& A) : A_(A), stiff_(stiff_rows(A)) {}
+  Dual(const Eigen::MatrixXd& A) : A_(A), stiff_(stiff_rows(A)) {
+    // The dual streams A through memory in every step, most of Lawson-Hanson's time on a large
+    // system: a weight matrix that is mostly zeros (orbits see few apertures) is read in sparse
+    // form instead, a third of the bytes at a quarter non-zero.
+    const auto nnz = (A.array() != 0).count();
+    if (A.size() > 0 && nnz <= kSparseFraction * static_cast<double>(A.size())) sparse_ = A.sparseView(0.0, 0.0);
+  }
 
   Eigen::VectorXd operator()(const Eigen::VectorXd& r, const std::vector<int>& passive,
                              const std::vector<char>& state) const {
@@ -217,7 +225,7 @@ class Dual {
     const int ns = static_cast<int>(stiff_.size());
     auto plain = [&]() {
       for (Eigen::Index j = 0; j < n; ++j)
-        if (state[j] == 0) w(j) = A_.col(j).dot(r);
+        if (state[j] == 0) w(j) = column_dot(j, r);
       return w;
     };
     if (ns == 0 || static_cast<int>(passive.size()) < ns) return plain();
@@ -234,7 +242,7 @@ class Dual {
     const Eigen::VectorXd rs = qrS.solve(g);
     for (Eigen::Index j = 0; j < n; ++j) {
       if (state[j] != 0) continue;
-      double v = A_.col(j).dot(ro);
+      double v = column_dot(j, ro);
       for (int t = 0; t < ns; ++t) v += A_(stiff_[t], j) * rs(t);
       w(j) = v;
     }
@@ -242,8 +250,18 @@ class Dual {
   }
 
  private:
+  static constexpr double kSparseFraction = 0.5;
+
+  double column_dot(Eigen::Index j, const Eigen::VectorXd& r) const {
+    if (sparse_.size() == 0) return A_.col(j).dot(r);
+    double s = 0;
+    for (Eigen::SparseMatrix<double>::InnerIterator it(sparse_, j); it; ++it) s += it.value() * r(it.index());
+    return s;
+  }
+
   const Eigen::MatrixXd& A_;
   std::vector<int> stiff_;
+  Eigen::SparseMatrix<double> sparse_;  ///< A when at most kSparseFraction of it is non-zero; else empty
 };
 
 }  // namespace
