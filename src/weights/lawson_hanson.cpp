@@ -207,7 +207,8 @@ std::vector<int> stiff_rows(const Eigen::MatrixXd& A) {
 /// column. At the passive solution, though, A_P^T r = 0 exactly, which fixes r_s from the ordinary
 /// rows alone: a_sp r_s = -(A_P^T r)_ordinary. That estimate (least squares over P) replaces the
 /// rounded r_s. Without stiff rows, or with no passive column yet (x = 0, r = b exact), it is the
-/// plain dual.
+/// plain dual. The same object also forms the residual r from the passive columns: the two products
+/// with A that every step needs.
 class Dual {
  public:
   Dual(const Eigen::MatrixXd& A) : A_(A), stiff_(stiff_rows(A)) {
@@ -247,6 +248,19 @@ class Dual {
       w(j) = v;
     }
     return w;
+  }
+
+  /// r = b - sum over the passive columns of x_j A_j (skipping A's zeros changes no bit of it).
+  void residual(const Eigen::VectorXd& b, const Eigen::VectorXd& x, const std::vector<int>& passive,
+                Eigen::VectorXd& r) const {
+    r = b;
+    for (int j : passive) {
+      if (sparse_.size() == 0) {
+        r.noalias() -= x(j) * A_.col(j);
+        continue;
+      }
+      for (Eigen::SparseMatrix<double>::InnerIterator it(sparse_, j); it; ++it) r(it.index()) -= x(j) * it.value();
+    }
   }
 
  private:
@@ -351,8 +365,7 @@ SolveResult nnls_lawson_hanson(const Eigen::MatrixXd& A, const Eigen::VectorXd& 
       if (qr.size() == 0 || it >= max_iterations) break;
       z = qr.solve();
     }
-    r = b;
-    for (int j : qr.columns()) r.noalias() -= x(j) * A.col(j);
+    dual.residual(b, x, qr.columns(), r);
   }
   res.weights = x;
   res.residual_norm2 = (A * x - b).squaredNorm();
