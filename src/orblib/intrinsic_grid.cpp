@@ -69,8 +69,8 @@ int IntrinsicGridObserver::cell_of(double ax, double ay, double az) const {
 
 __attribute__((target_clones("avx2", "default"))) void IntrinsicGridObserver::locate_block(FoldedBlock& f,
                                                                                           std::size_t nb) const {
-  // cell_of for a block, edge by edge over the samples: loops the compiler vectorises.
-  // Counters in doubles, the width of the compared values, so that the loops vectorise.
+  // cell_of for a block, edge by edge over the samples (the same comparisons, hence the same cells),
+  // with counters in doubles, the width of the compared values, so that the loops vectorise.
   double rho2[kBlock], r2[kBlock], z2[kBlock], ir[kBlock], ith[kBlock], iph[kBlock];
   for (std::size_t j = 0; j < nb; ++j) {
     rho2[j] = f.x[j] * f.x[j] + f.y[j] * f.y[j];

@@ -5,7 +5,8 @@
 // the factorisation A_P = Q R is kept up to date instead: a column entering the passive set is
 // orthogonalised against Q (classical Gram-Schmidt, repeated once, which keeps Q orthogonal to
 // working precision even for the badly scaled rows of the weight problem), and a column leaving
-// it is removed with Givens rotations. Each step then costs O(m k) plus the dual A^T r, O(m n).
+// it is removed with Givens rotations. Each step then costs O(m k) plus the dual A^T r, O(m n), or
+// O(non-zeros of A) when A is mostly zeros and read in sparse form.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
