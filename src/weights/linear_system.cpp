@@ -72,19 +72,13 @@ void dense_row(const orblib::LosvdCube& c, int bundle, int ap, bool reversed, st
   }
 }
 
-/// Column o -> (bundle set, bundle, reversed): t1, t1', t2, t2', ..., then the boxes.
-struct OrbitColumn {
-  const orblib::BundleSet* set;
-  int bundle;
-  bool reversed;
-};
+}  // namespace
+
 OrbitColumn orbit_column(const orblib::OrbitLibrary& lib, int o) {
   const int nb = lib.n_bundles();
   if (o < 2 * nb) return {&lib.tube, o / 2, (o % 2) == 1};
   return {&lib.box, o - 2 * nb, false};
 }
-
-}  // namespace
 
 Eigen::MatrixXd losvd_rebin_matrix(const VelocityAxis& axis, const io::BayesLosvdData& d) {
   const int nv = static_cast<int>(d.vcent.size()), nb = static_cast<int>(axis.x.size());
@@ -155,12 +149,6 @@ LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const Observed
   sys.b = Eigen::VectorXd::Zero(n_rows);
   std::vector<double> y;
 
-  // Column o -> (bundle set, bundle, reversed).
-  auto column = [&](int o, const orblib::BundleSet*& set, int& bundle, bool& reversed) {
-    if (o < 2 * nb) set = &lib.tube, bundle = o / 2, reversed = (o % 2) == 1;
-    else set = &lib.box, bundle = o - 2 * nb, reversed = false;
-  };
-
   // Total mass.
   double total = 0;
   for (double v : m.intrinsic) total += v;
@@ -173,11 +161,8 @@ LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const Observed
     if (e <= 0) e = 1e-16;
     sys.b(1 + c) = m.intrinsic[c] / e;
     for (int o = 0; o < n_orb; ++o) {
-      const orblib::BundleSet* set;
-      int bundle;
-      bool rev;
-      column(o, set, bundle, rev);
-      sys.A(1 + c, o) = set->density(bundle, c) / e;
+      const OrbitColumn col = orbit_column(lib, o);
+      sys.A(1 + c, o) = col.set->density(col.bundle, c) / e;
     }
   }
   // Projected masses: each orbit's light in each aperture of every set (all velocity bins).
@@ -215,13 +200,10 @@ LinearSystem build_linear_system(const orblib::OrbitLibrary& lib, const Observed
     std::vector<int> n_bad(n_orb, 0);
     std::vector<std::vector<double>> hcoef(static_cast<std::size_t>(n_orb) * nap);
     for (int o = 0; o < n_orb; ++o) {
-      const orblib::BundleSet* set;
-      int bundle;
-      bool rev;
-      column(o, set, bundle, rev);
-      const auto& c = set->losvd[k];
+      const OrbitColumn col = orbit_column(lib, o);
+      const auto& c = col.set->losvd[k];
       for (int j = 0; j < nap; ++j) {
-        dense_row(c, bundle, j, rev, y);
+        dense_row(c, col.bundle, j, col.reversed, y);
         y.front() = 0, y.back() = 0;  // the edge bins collect the tails: not used for the kinematics
         hcoef[static_cast<std::size_t>(o) * nap + j] = gh_coefficients(y, axis, gh.v[j], gh.sigma[j], N);
         if (s.cr_cut) {

@@ -24,17 +24,18 @@ struct Integrals {
 /// -nI2+1 .. 0 and then 1 .. nI2 through the co-rotating ones), and the boxes take I3 = 2 mI3 + 1 - I3
 /// (so that they continue the tubes beyond the largest tube I3, the box nearest the tubes first).
 std::vector<Integrals> first_labels(const orblib::OrbitLibrary& lib, int& max_i3) {
-  const int nb = lib.n_bundles();
+  const int n = lib.n_orbits();
   max_i3 = 0;
-  for (const auto* set : {&lib.tube, &lib.box})
-    for (int b = 0; b < nb; ++b) max_i3 = std::max(max_i3, set->eiii[3 * b + 2]);
-  std::vector<Integrals> out(3 * nb);
-  for (int b = 0; b < nb; ++b) {
-    const int* t = &lib.tube.eiii[3 * b];
-    const int* x = &lib.box.eiii[3 * b];
-    out[2 * b] = {{t[0], t[1], t[2]}, lib.tube.notreg[b] != 0};
-    out[2 * b + 1] = {{t[0], 1 - t[1], t[2]}, lib.tube.notreg[b] != 0};
-    out[2 * nb + b] = {{x[0], x[1], 2 * max_i3 + 1 - x[2]}, lib.box.notreg[b] != 0};
+  for (int o = 0; o < n; ++o) {
+    const OrbitColumn c = orbit_column(lib, o);
+    max_i3 = std::max(max_i3, c.set->eiii[3 * c.bundle + 2]);
+  }
+  std::vector<Integrals> out(n);
+  for (int o = 0; o < n; ++o) {
+    const OrbitColumn c = orbit_column(lib, o);
+    const int* e = &c.set->eiii[3 * c.bundle];
+    const bool box = c.set == &lib.box;
+    out[o] = {{e[0], c.reversed ? 1 - e[1] : e[1], box ? 2 * max_i3 + 1 - e[2] : e[2]}, c.set->notreg[c.bundle] != 0};
   }
   return out;
 }
@@ -120,10 +121,9 @@ void append_regularisation_rows(LinearSystem& sys, const orblib::OrbitLibrary& l
   const auto triplets = regularisation_triplets(lib);
   // The error per row: the original's sqrt(reg / (2 nEner nI2 nI3 / dithering^3)) with dithered counts.
   const double delta = std::sqrt(s.value / (2.0 * lib.nE * lib.nI2 * lib.nI3));
-  const int nb = lib.n_bundles();
   auto energy_of = [&](int o) {
-    const int b = o < 2 * nb ? o / 2 : o - 2 * nb;
-    return (o < 2 * nb ? lib.tube : lib.box).eiii[3 * b];
+    const OrbitColumn c = orbit_column(lib, o);
+    return c.set->eiii[3 * c.bundle];
   };
   const Eigen::Index row0 = sys.A.rows();
   sys.A.conservativeResize(row0 + static_cast<Eigen::Index>(triplets.size()), Eigen::NoChange);

@@ -101,8 +101,8 @@ TEST(Regularisation, RowsAreSecondDifferencesOverShellMassAndError) {
   const auto& r = exact.A.row(2);
   const auto& x = t.front();
   auto energy = [&](int o) {
-    const int nb = lib.n_bundles();
-    return o < 2 * nb ? lib.tube.eiii[3 * (o / 2)] : lib.box.eiii[3 * (o - 2 * nb)];
+    const auto c = weights::orbit_column(lib, o);
+    return c.set->eiii[3 * c.bundle];
   };
   EXPECT_DOUBLE_EQ(r(x[0]), -1.0 / shells[energy(x[0]) - 1] / delta);
   EXPECT_DOUBLE_EQ(r(x[1]), 2.0 / shells[energy(x[1]) - 1] / delta);

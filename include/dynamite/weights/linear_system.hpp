@@ -40,6 +40,14 @@ struct SystemSettings {
   double velocity_scale = 1.0;
 };
 
+/// Column o of the system -> (bundle set, bundle, reversed): t1, t1', t2, t2', ..., then the boxes.
+struct OrbitColumn {
+  const orblib::BundleSet* set;
+  int bundle;
+  bool reversed;
+};
+OrbitColumn orbit_column(const orblib::OrbitLibrary& lib, int o);
+
 struct LinearSystem {
   Eigen::MatrixXd A;
   Eigen::VectorXd b;
