@@ -98,28 +98,29 @@ LosvdObserver::LosvdObserver(const physics::ViewingAngles& angles, double arcsec
   }
 }
 
+namespace {
+// The binning rules, shared by the per-point queries and the vectorised block loop (branch-free).
+/// Inside the aperture grid: strict inequalities as the original, so points on the border are outside.
+inline bool in_grid(double X, double Y, double lx, double ly) { return (X > 0) & (X < lx) & (Y > 0) & (Y < ly); }
+/// Index of a cell from its fractional position u (cells of unit width): u <= 0 (or NaN) -> 0,
+/// beyond the last cell -> top.
+inline int clamped_index(double u, double top) { return static_cast<int>(std::min(std::max(0.0, u), top)); }
+}  // namespace
+
 int LosvdObserver::aperture_of(double X, double Y) const {
-  // X, Y are in the aperture frame relative to the grid corner (km); strict inequalities as the
-  // original, so points on the border are outside.
-  if (!(X > 0 && X < lx_ && Y > 0 && Y < ly_)) return -1;
-  const int ix = std::min(static_cast<int>(X * px_), nx_ - 1);
-  const int iy = std::min(static_cast<int>(Y * py_), ny_ - 1);
-  return pixel_aperture_[static_cast<std::size_t>(iy) * nx_ + ix];
+  // X, Y are in the aperture frame relative to the grid corner (km).
+  if (!in_grid(X, Y, lx_, ly_)) return -1;
+  return pixel_aperture_[static_cast<std::size_t>(clamped_index(Y * py_, ny_ - 1)) * nx_ + clamped_index(X * px_, nx_ - 1)];
 }
 
-int LosvdObserver::vbin_of(double v) const {
-  const double f = (v - vbeg_) * inv_dv_;
-  if (!(f > 0)) return 0;
-  if (f >= n_vbins_) return n_vbins_ - 1;
-  return static_cast<int>(f);
-}
+int LosvdObserver::vbin_of(double v) const { return clamped_index((v - vbeg_) * inv_dv_, n_vbins_ - 1); }
 
 __attribute__((target_clones("avx2", "default"))) void LosvdObserver::cells_of(
     const MirrorProjection& P, const std::array<double, 3>& V, const OrbitSamples& s, std::size_t i0, std::size_t n,
     const float* dx, const float* dy, std::int32_t* __restrict cell) const {
-  // aperture_of and vbin_of for a block of samples without branches, so that the loop vectorises
-  // (everything in locals: the stores to `cell` could otherwise alias the members). The same
-  // operations in the same order as aperture_of and vbin_of, hence the same cells.
+  // aperture_of and vbin_of for a block of samples, with the same rules (in_grid, clamped_index),
+  // so that the loop vectorises (everything in locals: the stores to `cell` could otherwise alias
+  // the members).
   const double* x = s.x.data() + i0;
   const double* y = s.y.data() + i0;
   const double* z = s.z.data() + i0;
@@ -135,13 +136,11 @@ __attribute__((target_clones("avx2", "default"))) void LosvdObserver::cells_of(
   for (std::size_t j = 0; j < n; ++j) {
     const double X = (X0 * x[j] + X1 * y[j] + X2 * z[j] - x0) + static_cast<double>(dx[j]);
     const double Y = (Y0 * x[j] + Y1 * y[j] + Y2 * z[j] - y0) + static_cast<double>(dy[j]);
-    const bool inside = (X > 0) & (X < lx) & (Y > 0) & (Y < ly);
-    // Pixel coordinates clamped into the grid (outside, the cell is discarded anyway).
-    const double xs = std::min(std::max(0.0, X * px), top_x), ys = std::min(std::max(0.0, Y * py), top_y);
-    const int a = pixel[static_cast<int>(ys) * nx + static_cast<int>(xs)];
-    const double f = ((V0 * vx[j] + V1 * vy[j] + V2 * vz[j]) - vbeg) * inv_dv;
-    const double fb = std::min(std::max(0.0, f), top_bin);  // f <= 0: bin 0; beyond the last: the last
-    cell[j] = (inside & (a >= 0)) ? a * nvb + static_cast<int>(fb) : -1;
+    const bool inside = in_grid(X, Y, lx, ly);
+    // Outside, the clamped pixel is any pixel of the grid (the cell is discarded anyway).
+    const int a = pixel[clamped_index(Y * py, top_y) * nx + clamped_index(X * px, top_x)];
+    const int b = clamped_index(((V0 * vx[j] + V1 * vy[j] + V2 * vz[j]) - vbeg) * inv_dv, top_bin);
+    cell[j] = (inside & (a >= 0)) ? a * nvb + b : -1;
   }
 }
 
