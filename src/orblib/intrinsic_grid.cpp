@@ -93,9 +93,12 @@ void IntrinsicGridObserver::accumulate(const OrbitSamples& s, OrbitType type,
   if (acc.size() != accumulator_size())
     throw std::invalid_argument("IntrinsicGridObserver: accumulator has the wrong size");
   const int type_slot = type == OrbitType::XTube ? 13 : (type == OrbitType::ZTube ? 14 : 15);
-  // Velocity sign of the folding mirror: which two position signs it multiplies (tubes), or none.
-  const int ta = type == OrbitType::XTube ? 1 : 0, tb = type == OrbitType::XTube ? 2 : (type == OrbitType::ZTube ? 1 : 2);
-  const bool tube = type == OrbitType::XTube || type == OrbitType::YTube || type == OrbitType::ZTube;
+  // Velocity sign of the folding mirror (mirror_velocity_factor): the product of the position
+  // signs of the axes tube_sign_axes names (none for boxes), as doubles so that the fold vectorises.
+  const auto axes = tube_sign_axes(type);
+  bool use[3] = {false, false, false};
+  for (int a : axes)
+    if (a >= 0) use[a] = true;
   FoldedBlock f;
   // Running sums of the cell the orbit is in: consecutive samples mostly share a cell, and adding
   // each sample to memory made every sum one long chain of dependent loads and stores.
@@ -114,7 +117,7 @@ void IntrinsicGridObserver::accumulate(const OrbitSamples& s, OrbitType type,
     for (std::size_t j = 0; j < nb; ++j) {
       const std::size_t i = i0 + j;
       const double sg[3] = {s.x[i] < 0 ? -1.0 : 1.0, s.y[i] < 0 ? -1.0 : 1.0, s.z[i] < 0 ? -1.0 : 1.0};
-      const double c = tube ? sg[ta] * sg[tb] : 1.0;
+      const double c = (use[0] ? sg[0] : 1.0) * (use[1] ? sg[1] : 1.0) * (use[2] ? sg[2] : 1.0);
       f.x[j] = sg[0] * s.x[i], f.y[j] = sg[1] * s.y[i], f.z[j] = sg[2] * s.z[i];
       f.vx[j] = sg[0] * c * s.vx[i], f.vy[j] = sg[1] * c * s.vy[i], f.vz[j] = sg[2] * c * s.vz[i];
     }

@@ -33,15 +33,22 @@ inline constexpr std::array<std::array<int, 3>, 8> kMirrorSigns{{{+1, +1, +1},
                                                                  {-1, -1, -1},
                                                                  {+1, -1, -1}}};
 
+/// The two position axes whose signs give a tube's mirror velocity factor (the axes across its
+/// rotation axis); {-1, -1} for boxes and other orbits, whose velocities simply follow the mirror.
+inline std::array<int, 2> tube_sign_axes(OrbitType type) {
+  switch (type) {
+    case OrbitType::XTube: return {1, 2};
+    case OrbitType::YTube: return {0, 2};
+    case OrbitType::ZTube: return {0, 1};
+    default: return {-1, -1};
+  }
+}
+
 /// Velocity sign factor of a mirror: reflections that would flip a tube's conserved angular
 /// momentum are combined with time reversal, so every image keeps the orbit's sense of rotation.
 inline int mirror_velocity_factor(const std::array<int, 3>& s, OrbitType type) {
-  switch (type) {
-    case OrbitType::XTube: return s[1] * s[2];
-    case OrbitType::YTube: return s[0] * s[2];
-    case OrbitType::ZTube: return s[0] * s[1];
-    default: return 1;
-  }
+  const auto [a, b] = tube_sign_axes(type);
+  return a < 0 ? 1 : s[a] * s[b];
 }
 
 }  // namespace dynamite::orblib
