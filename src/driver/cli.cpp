@@ -8,6 +8,7 @@
 #include <vector>
 #include <iostream>
 
+#include "dynamite/config/config.hpp"
 #include "dynamite/core/error.hpp"
 #include "dynamite/core/logging.hpp"
 #include "dynamite/core/version.hpp"
@@ -64,6 +65,14 @@ void ensure_mpi() {
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
   }
+}
+
+void log_config_notices(const config::Config& cfg) {
+  ensure_mpi();
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0)
+    for (const auto& n : cfg.notices()) spdlog::info("config: {}", n);
 }
 
 int main(int argc, char** argv) {

@@ -2,7 +2,6 @@
 // `dynamite_mpi weights config.yaml --orblib FILE.h5 [--ml X]`: the weights of an existing library.
 #include <fmt/format.h>
 #include <mpi.h>
-#include <spdlog/spdlog.h>
 
 #include <cmath>
 #include <filesystem>
@@ -29,15 +28,6 @@ std::vector<double> parameters_with_ml(const config::Config& cfg, std::optional<
   const std::string problem = cfg.parset_problem(raw);
   if (!problem.empty()) throw InputError(cfg.file(), "--ml", 0, problem);
   return raw;
-}
-
-/// The config's notices (ignored or non-DYNAMITE settings), as `run` logs them; once, from rank 0.
-void log_notices(const config::Config& cfg) {
-  ensure_mpi();
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  if (rank == 0)
-    for (const auto& n : cfg.notices()) spdlog::info("config: {}", n);
 }
 
 void report(const ModelOutcome& m, bool json) {
@@ -69,7 +59,7 @@ void register_model(CLI::App& app, CommandRunner& selected) {
   cmd->callback([&selected, o] {
     selected = [o] {
       const config::Config cfg = config::Config::load(o->config);
-      log_notices(cfg);
+      log_config_notices(cfg);
       const auto start = cfg.start_raw_values();
       const auto raw = parameters_with_ml(cfg, o->ml);
       const fs::path orblib_dir = cfg.io().model_directory() / "orblib_000_000";
@@ -105,7 +95,7 @@ void register_weights(CLI::App& app, CommandRunner& selected) {
   cmd->callback([&selected, o] {
     selected = [o] {
       const config::Config cfg = config::Config::load(o->config);
-      log_notices(cfg);
+      log_config_notices(cfg);
       const auto raw = parameters_with_ml(cfg, o->ml);
       const auto lib = orblib::read_library(o->orblib);
       const double ml = cfg.par_value(raw, "ml");

@@ -197,7 +197,7 @@ void register_run(CLI::App& app, CommandRunner& selected) {
       lo.directory = cfg.file().parent_path();
       lo.rank = rank;
       logging::setup(lo);
-      for (const auto& n : cfg.notices()) spdlog::info("config: {}", n);
+      log_config_notices(cfg);
       if (rank == 0) make_output_tree(cfg.io());
       MPI_Barrier(MPI_COMM_WORLD);
       return SearchRun(cfg).run();

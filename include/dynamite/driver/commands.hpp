@@ -7,6 +7,10 @@
 #include <functional>
 #include <memory>
 
+namespace dynamite::config {
+class Config;
+}
+
 namespace dynamite::driver {
 
 /// What a subcommand's callback produces: run later by main(), after parsing succeeded.
@@ -26,6 +30,9 @@ void register_run(CLI::App& app, CommandRunner& selected);
 
 /// Initialise MPI (as a singleton) if the process was not started by mpiexec/srun; finalised by main().
 void ensure_mpi();
+
+/// Log the configuration's notices (ignored or non-DYNAMITE settings), once, from rank 0.
+void log_config_notices(const config::Config& cfg);
 
 /// Entry point of dynamite_mpi: parses the command line, runs the subcommand, maps exceptions to
 /// exit codes (InputError -> 2, other errors -> 1) with a one-line message on stderr.
