@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <random>
 
 #include "dynamite/core/error.hpp"
+#include "dynamite/orblib/random.hpp"
 
 namespace dynamite::weights {
 
@@ -79,15 +79,10 @@ void add_triplets(const std::vector<Integrals>& v, std::initializer_list<int> ax
   }
 }
 
-/// Uniform deviates in [0, 1) from a fixed stream: the original's gfortran random_number is not
-/// seeded either, so its perturbations are the same every run; ours are too, but they are not its.
-class Perturbations {
- public:
-  double next() { return static_cast<double>(gen_() >> 11) * 0x1.0p-53; }
-
- private:
-  std::mt19937_64 gen_{0x5eed5eedULL};
-};
+/// The perturbations' uniform deviates come from a fixed stream of the library's generator: the
+/// original's gfortran random_number is not seeded either, so its perturbations are the same every
+/// run; ours are too, but they are not its.
+constexpr std::uint64_t kPerturbationSeed = 0x5eed5eedULL;
 
 }  // namespace
 
@@ -129,15 +124,15 @@ void append_regularisation_rows(LinearSystem& sys, const orblib::OrbitLibrary& l
   sys.A.conservativeResize(row0 + static_cast<Eigen::Index>(triplets.size()), Eigen::NoChange);
   sys.b.conservativeResize(sys.A.rows());
   sys.A.bottomRows(static_cast<Eigen::Index>(triplets.size())).setZero();
-  Perturbations rng;
+  orblib::OrbitRng rng(kPerturbationSeed, {});
   constexpr std::array<double, 3> kStencil{-1.0, 2.0, -1.0};
   for (std::size_t t = 0; t < triplets.size(); ++t) {
     const Eigen::Index row = row0 + static_cast<Eigen::Index>(t);
-    const double target = s.perturb ? (rng.next() - 0.5) * delta * 1e-5 : 0.0;
+    const double target = s.perturb ? (rng.uniform() - 0.5) * delta * 1e-5 : 0.0;
     sys.b(row) = target / delta;
     for (int k = 0; k < 3; ++k) {
       const int o = triplets[t][k];
-      const double jitter = s.perturb ? 1.0 + (rng.next() - 0.5) * 1e-2 : 1.0;
+      const double jitter = s.perturb ? 1.0 + (rng.uniform() - 0.5) * 1e-2 : 1.0;
       sys.A(row, o) += kStencil[k] / energy_masses[energy_of(o) - 1] * jitter / delta;
     }
   }
