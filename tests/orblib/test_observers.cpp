@@ -82,11 +82,8 @@ TEST(IntrinsicGrid, BlockwiseSumsEqualSampleBySampleCellsAndMoments) {
   IntrinsicGridObserver obs(g);
   OrbitSamples s;
   s.resize(1000);
-  std::uint64_t state = 3;
-  auto u = [&] {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<double>(state >> 11) * 0x1.0p-53;
-  };
+  orblib::OrbitRng draws(3, {});
+  auto u = [&] { return draws.uniform(); };
   for (std::size_t i = 0; i < s.size(); ++i) {
     const double r = std::pow(10.0, 3 * u() - 0.5);  // 0.3 .. 300, beyond the outer edge too
     s.x[i] = r * (u() - 0.5), s.y[i] = r * (u() - 0.5), s.z[i] = r * (u() - 0.5);
@@ -226,11 +223,8 @@ TEST(LosvdObserver, BlocksOfSamplesCountAsSamplesOneByOne) {
   LosvdObserver obs({60.0, 30.0, 90.0}, 1.0, set, 5, 0);
   OrbitSamples s;
   s.resize(1300);
-  std::uint64_t state = 77;
-  auto u = [&] {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<double>(state >> 11) * 0x1.0p-53;
-  };
+  orblib::OrbitRng draws(77, {});
+  auto u = [&] { return draws.uniform(); };
   for (std::size_t i = 0; i < s.size(); ++i) {
     s.x[i] = 6 * (u() - 0.5), s.y[i] = 6 * (u() - 0.5), s.z[i] = 6 * (u() - 0.5);
     s.vx[i] = 300 * (u() - 0.5), s.vy[i] = 300 * (u() - 0.5), s.vz[i] = 300 * (u() - 0.5);

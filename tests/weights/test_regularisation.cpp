@@ -7,6 +7,7 @@
 #include <set>
 
 #include "dynamite/core/error.hpp"
+#include "dynamite/orblib/random.hpp"
 #include "dynamite/weights/nnls.hpp"
 #include "dynamite/weights/regularisation.hpp"
 
@@ -146,11 +147,8 @@ TEST(Regularisation, SmallerValuesSmoothMoreAndLargeOnesLeaveTheFitAlone) {
   const int n = lib.n_orbits();
   Eigen::MatrixXd A = Eigen::MatrixXd::Zero(40, n);
   Eigen::VectorXd truth(n);
-  std::uint64_t s = 12345;
-  auto u = [&] {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<double>(s >> 11) * 0x1.0p-53;
-  };
+  orblib::OrbitRng draws(12345, {});
+  auto u = [&] { return draws.uniform(); };
   for (int o = 0; o < n; ++o) truth(o) = u() < 0.5 ? 0.0 : u();
   for (int i = 0; i < A.rows(); ++i)
     for (int o = 0; o < n; ++o)
