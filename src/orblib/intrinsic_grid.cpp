@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 
 #include "dynamite/core/error.hpp"
@@ -39,19 +38,6 @@ IntrinsicGridObserver::IntrinsicGridObserver(IntrinsicGridSpec spec) : spec_(std
   for (int k = 1; k < spec_.nph(); ++k) tanph_interior_.push_back(std::tan(spec_.phi_edges[k]));
 }
 
-namespace {
-/// Index of the cell holding num/den, given the interior edges: below the first edge -> 0, above
-/// the last -> n-1 (the outer edges do not bound the grid, as in the original). Counts the edges e
-/// with e den <= num (den >= 0; den = 0 means num/den is infinite, above every edge), without
-/// branches or divisions: the grids have a handful of edges, and a binary search mispredicts on
-/// every other sample.
-inline int locate(const std::vector<double>& interior, double num, double den) {
-  int n = 0;
-  for (const double e : interior) n += e * den <= num;
-  return n;
-}
-}  // namespace
-
 /// Samples folded into the positive octant, a block at a time.
 struct IntrinsicGridObserver::FoldedBlock {
   double x[kBlock], y[kBlock], z[kBlock], vx[kBlock], vy[kBlock], vz[kBlock];
@@ -59,18 +45,20 @@ struct IntrinsicGridObserver::FoldedBlock {
 };
 
 int IntrinsicGridObserver::cell_of(double ax, double ay, double az) const {
-  const double rho2 = ax * ax + ay * ay;
-  const double r2 = rho2 + az * az;
-  const int ir = locate(r2_interior_, r2, 1.0);
-  const int ith = locate(tan2th_interior_, rho2, az * az);  // tan^2 theta = rho^2 / z^2
-  const int iph = locate(tanph_interior_, ay, ax);          // tan phi = y / x
-  return (ir * spec_.nth() + ith) * spec_.nph() + iph;
+  FoldedBlock f;  // a block of one: the same rule as accumulate's
+  f.x[0] = ax, f.y[0] = ay, f.z[0] = az;
+  locate_block(f, 1);
+  return f.cell[0];
 }
 
 __attribute__((target_clones("avx2", "default"))) void IntrinsicGridObserver::locate_block(FoldedBlock& f,
                                                                                           std::size_t nb) const {
-  // cell_of for a block, edge by edge over the samples (the same comparisons, hence the same cells),
-  // with counters in doubles, the width of the compared values, so that the loops vectorise.
+  // The cell of each sample: the number of interior edges at or below its r^2, tan^2(theta) =
+  // rho^2/z^2 and tan(phi) = y/x (compared as e z^2 <= rho^2 and e x <= y: no divisions, and z = 0
+  // or x = 0 count as above every edge), below the first edge -> 0, above the last -> n-1 (the
+  // outer edges do not bound the grid, as in the original). Edge by edge over the samples, with
+  // counters in doubles, the width of the compared values, so that the loops vectorise; the grids
+  // have a handful of edges, and a binary search would mispredict on every other sample.
   double rho2[kBlock], r2[kBlock], z2[kBlock], ir[kBlock], ith[kBlock], iph[kBlock];
   for (std::size_t j = 0; j < nb; ++j) {
     rho2[j] = f.x[j] * f.x[j] + f.y[j] * f.y[j];
