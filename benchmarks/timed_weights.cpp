@@ -9,6 +9,10 @@
 //       per aperture; each orbit lights the shells and apertures inside its radius, so a quarter to a
 //       third of A is non-zero, and b is a sparse orbit mixture plus unit noise. TAO runs on all
 //       ranks (rows distributed); Lawson-Hanson on rank 0.
+//   Algorithms: a TAO type (tron, bnls, bqnls, ...) = TAO, then the exact finish (normal equations;
+//   TIMED_WEIGHTS_FINISH=lawson-hanson for the QR one, TIMED_WEIGHTS_WARM=1 to start it from TAO's
+//   weights); "ALG/alone" = TAO by itself; "normal-equations" = the active set on A^T A without TAO.
+//   DYNAMITE_SIMD=baseline|avx2|avx512 picks the kernel of A^T A.
 #include <hdf5.h>
 #include <mpi.h>
 #include <sys/resource.h>
@@ -24,6 +28,7 @@
 #include <vector>
 
 #include "dynamite/weights/nnls.hpp"
+#include "dynamite/weights/normal_equations.hpp"
 #include "dynamite/weights/tao_solver.hpp"
 
 using namespace dynamite;
@@ -211,8 +216,25 @@ int main(int argc, char** argv) {
       if (const char* v = std::getenv("TIMED_WEIGHTS_GRTOL")) opt.grtol = opt.polish_gttol = std::atof(v);
       if (const char* v = std::getenv("TIMED_WEIGHTS_MAX_IT")) opt.max_iterations = opt.polish_max_iterations = std::atoi(v);
       if (const char* v = std::getenv("TIMED_WEIGHTS_MAX_OUTER")) opt.max_outer = opt.polish_max_outer = std::atoi(v);
+      if (const char* v = std::getenv("TIMED_WEIGHTS_FINISH"); v && std::string(v) == "lawson-hanson")
+        opt.finish = weights::TaoFinish::lawson_hanson;
+      if (const char* v = std::getenv("TIMED_WEIGHTS_WARM")) opt.warm_start = std::atoi(v) != 0;
       MPI_Barrier(MPI_COMM_WORLD);
-      const auto r = weights::solve_tao(MPI_COMM_WORLD, A_rows, b_rows, opt);
+      weights::SolveResult r;
+      if (alg == "normal-equations") {  // the active set on A^T A, from zero (no TAO)
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto ne = weights::normal_equations(MPI_COMM_WORLD, A_rows, b_rows);
+        const double tg = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (rank == 0) {
+          std::printf("normal equations %.2f s, %.3g multiply-adds (dense %.3g), kernel %s\n", tg, ne.gram_flops,
+                      0.5 * double(sys.A.rows()) * sys.A.cols() * sys.A.cols(), ne.kernel.c_str());
+          r = weights::nnls_normal_equations(ne);
+          r.residual_norm2 = (sys.A * r.weights - sys.b).squaredNorm();
+          r.seconds += tg;
+        }
+      } else {
+        r = weights::solve_tao(MPI_COMM_WORLD, A_rows, b_rows, opt);
+      }
       if (rank == 0) {
         std::printf("%-22s %9.3f s  %6d iterations  residual %.10g  positive %ld  %s\n", r.solver.c_str(), r.seconds,
                     r.iterations, r.residual_norm2, static_cast<long>((r.weights.array() > 0).count()), r.status.c_str());

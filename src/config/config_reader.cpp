@@ -277,9 +277,11 @@ void ConfigReader::read_weight_solver(const YAML::Node& root) {
     notice("weight_solver_settings.type LegacyWeightSolver is deprecated; DYNAMITE-MPI solves it with its exact "
            "Lawson-Hanson NNLS");
   w.nnls_solver = to_string_value(need(n, P, "nnls_solver"), P + ".nnls_solver");
-  if (w.type == "NNLS" && w.nnls_solver != "scipy" && w.nnls_solver != "cvxopt" && w.nnls_solver != "tao")
+  if (w.type == "NNLS" && w.nnls_solver != "scipy" && w.nnls_solver != "cvxopt" && w.nnls_solver != "tao" &&
+      w.nnls_solver != "normal_equations")
     fail(P + ".nnls_solver", n["nnls_solver"],
-         fmt::format("nnls_solver must be 'scipy', 'cvxopt' or 'tao' for NNLS, not '{}'", w.nnls_solver));
+         fmt::format("nnls_solver must be 'scipy', 'cvxopt', 'tao' or 'normal_equations' for NNLS, not '{}'",
+                     w.nnls_solver));
   if (n["maxiter_factor"]) w.maxiter_factor = static_cast<int>(to_long(n["maxiter_factor"], P + ".maxiter_factor"));
   w.lum_intr_rel_err = to_double(need(n, P, "lum_intr_rel_err"), P + ".lum_intr_rel_err");
   w.sb_proj_rel_err = to_double(need(n, P, "sb_proj_rel_err"), P + ".sb_proj_rel_err");

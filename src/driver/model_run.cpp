@@ -21,6 +21,7 @@
 #include "dynamite/weights/linear_system.hpp"
 #include "dynamite/weights/mge_masses.hpp"
 #include "dynamite/weights/regularisation.hpp"
+#include "dynamite/weights/normal_equations.hpp"
 #include "dynamite/weights/tao_solver.hpp"
 
 namespace fs = std::filesystem;
@@ -103,10 +104,13 @@ ModelOutcome solve_model(const config::Config& cfg, const std::vector<double>& r
     weights::append_regularisation_rows(sys, lib, shells, {*ws.regularisation, true});
     spdlog::info("regularisation {}: {} second-difference rows added", *ws.regularisation, sys.A.rows() - rows_before);
   }
-  // LegacyWeightSolver and NNLS/scipy: the exact Lawson-Hanson; NNLS/cvxopt and tao: PETSc/TAO.
+  // LegacyWeightSolver and NNLS/scipy: the exact Lawson-Hanson; NNLS/cvxopt and tao: PETSc/TAO with the exact
+  // finish; NNLS/normal_equations: the same optimum as Lawson-Hanson through A^T A (fastest for large libraries).
   const bool tao = ws.type == "NNLS" && (ws.nnls_solver == "cvxopt" || ws.nnls_solver == "tao");
-  out.solve = tao ? weights::solve_tao(sys.A, sys.b)
-                  : weights::nnls_lawson_hanson(sys.A, sys.b, ws.maxiter_factor * static_cast<int>(sys.A.cols()));
+  const bool gram = ws.type == "NNLS" && ws.nnls_solver == "normal_equations";
+  out.solve = tao    ? weights::solve_tao(sys.A, sys.b)
+              : gram ? weights::solve_normal_equations(sys.A, sys.b)
+                     : weights::nnls_lawson_hanson(sys.A, sys.b, ws.maxiter_factor * static_cast<int>(sys.A.cols()));
   out.success = out.solve.converged;
   const auto c = weights::chi2_of(sys, out.solve.weights);
   const double nan = std::numeric_limits<double>::quiet_NaN();

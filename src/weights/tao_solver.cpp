@@ -12,6 +12,7 @@
 
 #include "dynamite/core/error.hpp"
 #include "dynamite/weights/nnls.hpp"
+#include "dynamite/weights/normal_equations.hpp"
 
 namespace dynamite::weights {
 
@@ -84,27 +85,6 @@ PetscErrorCode hessian_diagonal(Mat H, Vec d) {
 
 PetscErrorCode hessian_noop(Tao, Vec, Mat, Mat, void*) { return 0; }  // quadratic: the Hessian is constant
 
-/// Global row norms -> the rows of this rank that are stiff (norm > ratio x median).
-std::vector<int> stiff_rows(MPI_Comm comm, const Eigen::MatrixXd& A, double ratio) {
-  int size = 1;
-  MPI_Comm_size(comm, &size);
-  const int m_loc = static_cast<int>(A.rows());
-  std::vector<int> counts(size), displs(size);
-  MPI_Allgather(&m_loc, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
-  std::partial_sum(counts.begin(), counts.end() - 1, displs.begin() + 1);
-  std::vector<double> mine(m_loc), all(displs.back() + counts.back());
-  for (int i = 0; i < m_loc; ++i) mine[i] = A.row(i).norm();
-  MPI_Allgatherv(mine.data(), m_loc, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE, comm);
-  if (all.empty()) return {};
-  std::nth_element(all.begin(), all.begin() + all.size() / 2, all.end());
-  const double threshold = ratio * all[all.size() / 2];
-  std::vector<int> rows;
-  if (!(threshold > 0)) return rows;
-  for (int i = 0; i < m_loc; ++i)
-    if (mine[i] > threshold) rows.push_back(i);
-  return rows;
-}
-
 /// PETSc matrix of the rows `keep` of A (this rank's block), dense or sparse.
 Mat make_matrix(MPI_Comm comm, const Eigen::MatrixXd& A, const std::vector<int>& keep, PetscInt N, double density_limit,
                 Eigen::MatrixXd& dense_storage) {
@@ -134,6 +114,31 @@ Mat make_matrix(MPI_Comm comm, const Eigen::MatrixXd& A, const std::vector<int>&
     check(MatCreateDense(comm, m_loc, PETSC_DECIDE, PETSC_DETERMINE, N, dense_storage.data(), &M), "MatCreateDense");
   }
   return M;
+}
+
+/// Exact finish on the normal equations: G formed over all ranks (each its rows), the active-set
+/// solve on rank 0 started from TAO's weights, the weights broadcast.
+void polish_with_normal_equations(MPI_Comm comm, const Eigen::MatrixXd& A_rows, const Eigen::VectorXd& b_rows,
+                                  const TaoOptions& opt, SolveResult& res) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const auto t0 = std::chrono::steady_clock::now();
+  const NormalEquations ne = normal_equations(comm, A_rows, b_rows, opt.stiff_row_ratio);
+  const double t_gram = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const int n = static_cast<int>(A_rows.cols());
+  SolveResult fin;
+  if (rank == 0) fin = nnls_normal_equations(ne, res.weights.size() == n && opt.warm_start ? &res.weights : nullptr);
+  fin.weights.resize(n);
+  MPI_Bcast(fin.weights.data(), n, MPI_DOUBLE, 0, comm);
+  int ok = fin.converged ? 1 : 0, its = fin.iterations;
+  MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
+  MPI_Bcast(&its, 1, MPI_INT, 0, comm);
+  res.weights = fin.weights;
+  res.converged = ok;
+  res.iterations += its;
+  res.solver += "+normal-equations";
+  res.status = fmt::format("normal-equations finish {} in {} steps (A^T A {:.3g} s, {:.3g} multiply-adds, {} kernel; solve {:.3g} s)",
+                           ok ? "optimal" : "NOT optimal", its, t_gram, ne.gram_flops, ne.kernel, fin.seconds);
 }
 
 /// Exact finish: Lawson-Hanson started from TAO's weights, on rank 0 with the rows gathered there.
@@ -381,7 +386,9 @@ SolveResult solve_tao(MPI_Comm comm, const Eigen::MatrixXd& A_in, const Eigen::V
   double violation = 0, soft_rss = 0, previous_error = std::numeric_limits<double>::infinity();
   bool constraints_met = n_stiff == 0;
   const int max_outer = opt.polish ? opt.polish_max_outer : opt.max_outer;
-  for (outer = 0; outer <= max_outer; ++outer) {
+  const bool skip_tao = opt.polish && opt.polish_max_iterations <= 0;  // the finish alone, from zero
+  if (skip_tao) reason = TAO_CONVERGED_USER;
+  for (outer = 0; outer <= max_outer && !skip_tao; ++outer) {
     check(TaoSolve(tao), "TaoSolve");
     TaoGetConvergedReason(tao, &reason);
     PetscInt its = 0;
@@ -444,7 +451,10 @@ SolveResult solve_tao(MPI_Comm comm, const Eigen::MatrixXd& A_in, const Eigen::V
   res.iterations = total_its;
   if (opt.polish) {
     const double t_tao = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    polish_with_lawson_hanson(comm, A_in, b_in, res);
+    if (opt.finish == TaoFinish::lawson_hanson)
+      polish_with_lawson_hanson(comm, A_in, b_in, res);
+    else
+      polish_with_normal_equations(comm, A_in, b_in, opt, res);
     const double t_all = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     res.status = fmt::format("{} ({:.3g} s) after TAO ({:.3g} s, {} iterations, {}; {} stiff row(s), {} multiplier update(s))",
                              res.status, t_all - t_tao, t_tao, total_its, TaoConvergedReasons[reason], n_stiff, outer);

@@ -77,3 +77,27 @@ TEST(WeightsCli, LegacySolverRegularisesAndNnlsIgnoresIt) {
   EXPECT_NEAR(nnls.chi2, plain.chi2, 1e-6 * plain.chi2);
   EXPECT_NE(nnls.log.find("is ignored"), std::string::npos) << nnls.log;
 }
+
+TEST(WeightsCli, EveryNnlsSolverReachesTheOriginalsOptimum) {
+  DYNAMITE_REQUIRE_SHARED(shared);
+  TempDir tmp("weights_solvers");
+  const auto imp = run_dynamite("import-legacy '" + (shared / "reference-outputs/NGC6278_ml654").string() + "' -o lib.h5",
+                                tmp.path());
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  for (const std::string solver : {"scipy", "tao", "normal_equations"}) {
+    auto cfg = solver_config(tmp, shared, solver + ".yaml", "NNLS", "0");
+    std::ifstream in(cfg);
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    in.close();
+    const std::string from = "nnls_solver: 'scipy'";
+    ASSERT_NE(s.find(from), std::string::npos);
+    s.replace(s.find(from), from.size(), "nnls_solver: '" + solver + "'");
+    std::ofstream(cfg) << s;
+    const auto r = run_dynamite("weights '" + cfg.string() + "' --orblib lib.h5 --ml 5 -o " + solver + " --json", tmp.path());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    SCOPED_TRACE(solver + ": " + r.out);
+    EXPECT_NEAR(json_number(r.out, "chi2") / 161946.7287, 1.0, 1e-6);  // nnls_system_ml05.00.h5's optimum
+    if (solver == "normal_equations") EXPECT_NE(r.out.find("\"normal-equations\""), std::string::npos);
+    if (solver == "tao") EXPECT_NE(r.out.find("normal-equations"), std::string::npos);
+  }
+}

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "dynamite/weights/nnls.hpp"
+#include "dynamite/weights/normal_equations.hpp"
 #include "dynamite/weights/tao_solver.hpp"
 
 using namespace dynamite;
@@ -62,3 +63,27 @@ TEST_P(DistributedTao, MatchesLawsonHansonOnEveryRank) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, DistributedTao, ::testing::Values(false, true),
                          [](const auto& tc) { return tc.param ? std::string("polished") : std::string("alone"); });
+
+// The normal equations summed over the ranks (each its rows) equal the serial ones on rank 0.
+TEST(DistributedNormalEquations, SumOfTheRanksEqualsTheSerialGram) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  Eigen::MatrixXd A;
+  Eigen::VectorXd b;
+  weight_like(A, b);
+  const Eigen::Index r0 = A.rows() * rank / size, r1 = A.rows() * (rank + 1) / size;
+  const auto dist = weights::normal_equations(MPI_COMM_WORLD, A.middleRows(r0, r1 - r0), b.segment(r0, r1 - r0));
+  if (rank != 0) {
+    EXPECT_EQ(dist.G.size(), 0);
+    return;
+  }
+  const auto serial = weights::normal_equations(MPI_COMM_SELF, A, b);
+  ASSERT_EQ(dist.C.cols(), 1);
+  EXPECT_LT((dist.G - serial.G).norm(), 1e-13 * serial.G.norm());
+  EXPECT_LT((dist.c - serial.c).norm(), 1e-13 * serial.c.norm());
+  EXPECT_LT((dist.C - serial.C).norm(), 1e-15);
+  const auto r = weights::nnls_normal_equations(dist);
+  EXPECT_TRUE(r.converged) << r.status;
+  EXPECT_NEAR((A * r.weights - b).squaredNorm(), weights::nnls_lawson_hanson(A, b).residual_norm2, 1e-9 * (A * r.weights - b).squaredNorm());
+}

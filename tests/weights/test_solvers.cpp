@@ -1,6 +1,7 @@
 // Weight solvers and the BayesLOSVD rebinning on problems with known answers.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 
 #include <mpi.h>
@@ -8,6 +9,7 @@
 #include "dynamite/core/error.hpp"
 #include "dynamite/weights/linear_system.hpp"
 #include "dynamite/weights/nnls.hpp"
+#include "dynamite/weights/normal_equations.hpp"
 #include "dynamite/weights/tao_solver.hpp"
 
 using namespace dynamite;
@@ -169,6 +171,128 @@ TEST(TaoSolver, RejectsNonFiniteInput) {
   Eigen::MatrixXd A = Eigen::MatrixXd::Identity(3, 3);
   A(1, 1) = std::numeric_limits<double>::quiet_NaN();
   EXPECT_THROW(weights::solve_tao(A, Eigen::VectorXd::Ones(3)), NumericalError);
+}
+
+TEST(NormalEquations, GramOfTheOrdinaryRowsWithTheStiffRowApart) {
+  weights::ensure_petsc();  // MPI
+  const auto p = weight_like(120, 80, 21, true);
+  const auto ne = weights::normal_equations(MPI_COMM_SELF, p.A, p.b);
+  ASSERT_EQ(ne.C.cols(), 1);
+  const Eigen::MatrixXd S = p.A.bottomRows(119);
+  const Eigen::VectorXd scale = S.colwise().norm().cwiseInverse().transpose();
+  EXPECT_LT((ne.scale - scale).norm(), 1e-14 * scale.norm());
+  const Eigen::MatrixXd Ss = S * scale.asDiagonal();
+  EXPECT_LT((ne.G - Ss.transpose() * Ss).norm(), 1e-13 * ne.G.norm());
+  EXPECT_LT((ne.G - ne.G.transpose()).norm(), 0.0 + 1e-300);
+  EXPECT_LT((ne.c - Ss.transpose() * p.b.tail(119)).norm(), 1e-13 * ne.c.norm());
+  const Eigen::VectorXd stiff = p.A.row(0).transpose().cwiseProduct(scale);
+  EXPECT_LT((ne.C.col(0) - stiff.normalized()).norm(), 1e-14);
+  EXPECT_NEAR(1 / std::sqrt(ne.inv_weight2(0)), stiff.norm(), 1e-12 * stiff.norm());
+  EXPECT_NEAR(ne.d(0), 1e8 / stiff.norm(), 1e-12 * ne.d(0));
+  // Blocks of similar rows never cost more than the dense product (random 30 % fill: as much) ...
+  EXPECT_EQ(ne.gram_flops, 0.5 * 119 * 80 * 80);
+  // ... and far less when rows light few columns: 2048 rows, each 10 neighbouring columns of 1000,
+  // in no particular order (the rows are sorted by their first column before blocking).
+  Eigen::MatrixXd band = Eigen::MatrixXd::Zero(2048, 1000);
+  for (int i = 0; i < 2048; ++i) band.block(i, (i * 7) % 991, 1, 10).setConstant(1.0 + i % 7);
+  const auto nb = weights::normal_equations(MPI_COMM_SELF, band, Eigen::VectorXd::Ones(2048));
+  const Eigen::MatrixXd Bs = band * nb.scale.asDiagonal();
+  EXPECT_LT((nb.G - Bs.transpose() * Bs).norm(), 1e-13 * nb.G.norm());
+  EXPECT_LT(nb.gram_flops, 0.15 * 0.5 * 2048 * 1000 * 1000);
+}
+
+TEST(NormalEquations, EveryKernelGivesTheSameGram) {
+  weights::ensure_petsc();
+  const auto p = weight_like(700, 150, 4, true);  // more rows than one block
+  const char* before = std::getenv("DYNAMITE_SIMD");
+  const std::string saved = before ? before : "";
+  std::vector<weights::NormalEquations> all;
+  for (const char* k : {"baseline", "avx2", "avx512"}) {
+    setenv("DYNAMITE_SIMD", k, 1);
+    all.push_back(weights::normal_equations(MPI_COMM_SELF, p.A, p.b));
+  }
+  setenv("DYNAMITE_SIMD", "sse9", 1);
+  EXPECT_THROW(weights::normal_equations(MPI_COMM_SELF, p.A, p.b), Error);
+  if (saved.empty()) unsetenv("DYNAMITE_SIMD");
+  else setenv("DYNAMITE_SIMD", saved.c_str(), 1);
+  EXPECT_EQ(all[0].kernel, "baseline");
+  for (const auto& ne : all) {
+    SCOPED_TRACE(ne.kernel);
+    EXPECT_LT((ne.G - all[0].G).norm(), 1e-14 * all[0].G.norm());
+    EXPECT_EQ((ne.c - all[0].c).norm(), 0.0);
+  }
+}
+
+namespace {
+double residual(const Problem& p, const Eigen::VectorXd& w) { return (p.A * w - p.b).squaredNorm(); }
+}  // namespace
+
+TEST(NormalEquations, ActiveSetReachesLawsonHansonsOptimum) {
+  weights::ensure_petsc();
+  for (unsigned seed : {1u, 2u, 3u})
+    for (bool mass_row : {false, true})
+      for (int batch : {1, 16}) {
+        const auto p = weight_like(150, 100, seed, mass_row);
+        const auto lh = weights::nnls_lawson_hanson(p.A, p.b);
+        ASSERT_TRUE(lh.converged);
+        weights::NnlsGramOptions opt;
+        opt.batch = batch;
+        const auto r = weights::nnls_normal_equations(weights::normal_equations(MPI_COMM_SELF, p.A, p.b), nullptr, opt);
+        SCOPED_TRACE(::testing::Message() << "seed " << seed << " mass row " << mass_row << " batch " << batch);
+        EXPECT_TRUE(r.converged) << r.status;
+        EXPECT_NEAR(residual(p, r.weights), lh.residual_norm2, 1e-10 * lh.residual_norm2) << r.status;
+        EXPECT_LT((r.weights - lh.weights).norm(), 1e-6 * lh.weights.norm());
+        EXPECT_EQ(((r.weights.array() > 0) != (lh.weights.array() > 0)).count(), 0);
+        EXPECT_GE(r.weights.minCoeff(), 0.0);
+        if (mass_row) {
+          EXPECT_NEAR(r.weights.sum(), 1.0, 1e-7);  // the stiff row is met
+        }
+      }
+}
+
+TEST(NormalEquations, DependentColumnsAndMoreOrbitsThanRows) {
+  weights::ensure_petsc();
+  // 40 rows, 90 columns of which the last 30 repeat the first 30: G is singular many times over.
+  auto p = weight_like(40, 90, 7, true);
+  p.A.rightCols(30) = p.A.leftCols(30);
+  const auto lh = weights::nnls_lawson_hanson(p.A, p.b);
+  const auto r = weights::nnls_normal_equations(weights::normal_equations(MPI_COMM_SELF, p.A, p.b));
+  EXPECT_TRUE(r.converged) << r.status;
+  EXPECT_NEAR(residual(p, r.weights), lh.residual_norm2, 1e-9 * lh.residual_norm2) << r.status;
+  EXPECT_LE((r.weights.array() > 0).count(), 40);
+}
+
+TEST(NormalEquations, WarmStartReachesTheSameOptimum) {
+  weights::ensure_petsc();
+  const auto p = weight_like(150, 100, 9, true);
+  const auto ne = weights::normal_equations(MPI_COMM_SELF, p.A, p.b);
+  const auto cold = weights::nnls_normal_equations(ne);
+  Eigen::VectorXd start = Eigen::VectorXd::Zero(100);
+  std::mt19937_64 gen(3);
+  std::uniform_real_distribution<double> U(0, 1);
+  for (int j = 0; j < 100; ++j) start(j) = U(gen) < 0.5 ? 0.02 * U(gen) : 0.0;  // half the orbits, not the optimum's
+  const auto warm = weights::nnls_normal_equations(ne, &start);
+  EXPECT_TRUE(warm.converged) << warm.status;
+  EXPECT_NEAR(residual(p, warm.weights), residual(p, cold.weights), 1e-10 * residual(p, cold.weights));
+  EXPECT_THROW(weights::nnls_normal_equations(ne, &p.b), Error);  // wrong length
+}
+
+TEST(TaoSolver, NormalEquationsFinishEqualsLawsonHanson) {
+  const auto p = weight_like(200, 120, 11, true);
+  const auto lh = weights::nnls_lawson_hanson(p.A, p.b);
+  for (bool skip_tao : {false, true}) {
+    weights::TaoOptions opt;
+    if (skip_tao) opt.polish_max_iterations = 0;
+    const auto r = weights::solve_tao(p.A, p.b, opt);
+    EXPECT_TRUE(r.converged) << r.status;
+    EXPECT_NE(r.solver.find("normal-equations"), std::string::npos) << r.solver;
+    EXPECT_NEAR(r.residual_norm2, lh.residual_norm2, 1e-10 * lh.residual_norm2) << r.status;
+  }
+  weights::TaoOptions qr;
+  qr.finish = weights::TaoFinish::lawson_hanson;
+  const auto r = weights::solve_tao(p.A, p.b, qr);
+  EXPECT_NE(r.solver.find("lawson-hanson"), std::string::npos);
+  EXPECT_NEAR(r.residual_norm2, lh.residual_norm2, 1e-10 * lh.residual_norm2);
 }
 
 TEST(BayesLosvd, RebinMatrixSplitsOrbitBinsByOverlap) {
