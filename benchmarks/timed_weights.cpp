@@ -10,8 +10,8 @@
 //       third of A is non-zero, and b is a sparse orbit mixture plus unit noise. TAO runs on all
 //       ranks (rows distributed); Lawson-Hanson on rank 0.
 //   Algorithms: a TAO type (tron, bnls, bqnls, ...) = TAO, then the exact finish (normal equations;
-//   TIMED_WEIGHTS_FINISH=lawson-hanson for the QR one, TIMED_WEIGHTS_WARM=1 to start it from TAO's
-//   weights); "ALG/alone" = TAO by itself; "normal-equations" = the active set on A^T A without TAO.
+//   TIMED_WEIGHTS_FINISH=lawson-hanson for the QR one, TIMED_WEIGHTS_WARM=0 to start it from zero
+//   instead of TAO's weights); "ALG/alone" = TAO by itself; "normal-equations" = the active set on A^T A without TAO.
 //   DYNAMITE_SIMD=baseline|avx2|avx512 picks the kernel of A^T A.
 #include <hdf5.h>
 #include <mpi.h>

@@ -280,9 +280,10 @@ TEST(NormalEquations, WarmStartReachesTheSameOptimum) {
 TEST(TaoSolver, NormalEquationsFinishEqualsLawsonHanson) {
   const auto p = weight_like(200, 120, 11, true);
   const auto lh = weights::nnls_lawson_hanson(p.A, p.b);
-  for (bool skip_tao : {false, true}) {
+  for (int mode : {0, 1, 2}) {  // from TAO's weights, from zero after TAO, without TAO
     weights::TaoOptions opt;
-    if (skip_tao) opt.polish_max_iterations = 0;
+    opt.warm_start = mode == 0;
+    if (mode == 2) opt.polish_max_iterations = 0;
     const auto r = weights::solve_tao(p.A, p.b, opt);
     EXPECT_TRUE(r.converged) << r.status;
     EXPECT_NE(r.solver.find("normal-equations"), std::string::npos) << r.solver;
