@@ -35,23 +35,36 @@ void weight_like(Eigen::MatrixXd& A, Eigen::VectorXd& b) {
   b(0) = 1e8;
 }
 
+/// The whole system, and this rank's block of rows [first, first + count).
+struct RankShare {
+  Eigen::MatrixXd A;
+  Eigen::VectorXd b;
+  int rank = 0, size = 1;
+  Eigen::Index first = 0, count = 0;
+  RankShare() {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    weight_like(A, b);
+    first = A.rows() * rank / size;
+    count = A.rows() * (rank + 1) / size - first;
+  }
+  Eigen::MatrixXd my_A() const { return A.middleRows(first, count); }
+  Eigen::VectorXd my_b() const { return b.segment(first, count); }
+};
+
 }  // namespace
 
 class DistributedTao : public ::testing::TestWithParam<bool> {};
 
 TEST_P(DistributedTao, MatchesLawsonHansonOnEveryRank) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  Eigen::MatrixXd A;
-  Eigen::VectorXd b;
-  weight_like(A, b);
+  const RankShare s;
+  const Eigen::MatrixXd& A = s.A;
+  const Eigen::VectorXd& b = s.b;
   const auto lh = weights::nnls_lawson_hanson(A, b);
   ASSERT_TRUE(lh.converged);
-  const Eigen::Index r0 = A.rows() * rank / size, r1 = A.rows() * (rank + 1) / size;
   weights::TaoOptions opt;
   opt.polish = GetParam();
-  const auto r = weights::solve_tao(MPI_COMM_WORLD, A.middleRows(r0, r1 - r0), b.segment(r0, r1 - r0), opt);
+  const auto r = weights::solve_tao(MPI_COMM_WORLD, s.my_A(), s.my_b(), opt);
   ASSERT_TRUE(r.converged) << r.status;
   EXPECT_LE(r.residual_norm2, (1 + 1e-6) * lh.residual_norm2) << r.status;
   EXPECT_NEAR(r.weights.sum(), 1.0, 1e-8);
@@ -66,15 +79,11 @@ INSTANTIATE_TEST_SUITE_P(Modes, DistributedTao, ::testing::Values(false, true),
 
 // The normal equations summed over the ranks (each its rows) equal the serial ones on rank 0.
 TEST(DistributedNormalEquations, SumOfTheRanksEqualsTheSerialGram) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  Eigen::MatrixXd A;
-  Eigen::VectorXd b;
-  weight_like(A, b);
-  const Eigen::Index r0 = A.rows() * rank / size, r1 = A.rows() * (rank + 1) / size;
-  const auto dist = weights::normal_equations(MPI_COMM_WORLD, A.middleRows(r0, r1 - r0), b.segment(r0, r1 - r0));
-  if (rank != 0) {
+  const RankShare s;
+  const Eigen::MatrixXd& A = s.A;
+  const Eigen::VectorXd& b = s.b;
+  const auto dist = weights::normal_equations(MPI_COMM_WORLD, s.my_A(), s.my_b());
+  if (s.rank != 0) {
     EXPECT_EQ(dist.G.size(), 0);
     return;
   }
