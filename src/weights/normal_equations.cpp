@@ -452,8 +452,16 @@ SolveResult solve_normal_equations(const Eigen::MatrixXd& A, const Eigen::Vector
   const NormalEquations ne = normal_equations(MPI_COMM_SELF, A, b);
   const double t_gram = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   SolveResult r = nnls_normal_equations(ne, nullptr, opt);
-  r.residual_norm2 = (A * r.weights - b).squaredNorm();
   r.status += fmt::format(" (A^T A {:.3g} s, active set {:.3g} s)", t_gram, r.seconds);
+  if (!r.converged) {
+    // Columns too close to the free span for G to resolve (pivot below the tolerance) still have a
+    // negative dual: Lawson-Hanson on A, which resolves them, finishes from here.
+    const SolveResult lh = nnls_lawson_hanson(A, b, 0, &r.weights);
+    r.weights = lh.weights, r.converged = lh.converged, r.iterations += lh.iterations;
+    r.solver += "+lawson-hanson";
+    r.status += fmt::format("; Lawson-Hanson finish {} in {} steps", lh.status, lh.iterations);
+  }
+  r.residual_norm2 = (A * r.weights - b).squaredNorm();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

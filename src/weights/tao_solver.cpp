@@ -116,31 +116,6 @@ Mat make_matrix(MPI_Comm comm, const Eigen::MatrixXd& A, const std::vector<int>&
   return M;
 }
 
-/// Exact finish on the normal equations: G formed over all ranks (each its rows), the active-set
-/// solve on rank 0 started from TAO's weights, the weights broadcast.
-void polish_with_normal_equations(MPI_Comm comm, const Eigen::MatrixXd& A_rows, const Eigen::VectorXd& b_rows,
-                                  const TaoOptions& opt, SolveResult& res) {
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  const auto t0 = std::chrono::steady_clock::now();
-  const NormalEquations ne = normal_equations(comm, A_rows, b_rows, opt.stiff_row_ratio);
-  const double t_gram = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const int n = static_cast<int>(A_rows.cols());
-  SolveResult fin;
-  if (rank == 0) fin = nnls_normal_equations(ne, res.weights.size() == n && opt.warm_start ? &res.weights : nullptr);
-  fin.weights.resize(n);
-  MPI_Bcast(fin.weights.data(), n, MPI_DOUBLE, 0, comm);
-  int ok = fin.converged ? 1 : 0, its = fin.iterations;
-  MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
-  MPI_Bcast(&its, 1, MPI_INT, 0, comm);
-  res.weights = fin.weights;
-  res.converged = ok;
-  res.iterations += its;
-  res.solver += "+normal-equations";
-  res.status = fmt::format("normal-equations finish {} in {} steps (A^T A {:.3g} s, {:.3g} multiply-adds, {} kernel; solve {:.3g} s)",
-                           ok ? "optimal" : "NOT optimal", its, t_gram, ne.gram_flops, ne.kernel, fin.seconds);
-}
-
 /// Exact finish: Lawson-Hanson started from TAO's weights, on rank 0 with the rows gathered there.
 void polish_with_lawson_hanson(MPI_Comm comm, const Eigen::MatrixXd& A_rows, const Eigen::VectorXd& b_rows,
                                SolveResult& res) {
@@ -181,6 +156,36 @@ void polish_with_lawson_hanson(MPI_Comm comm, const Eigen::MatrixXd& A_rows, con
   res.iterations += lh.iterations;
   res.solver += "+lawson-hanson";
   res.status = "Lawson-Hanson finish " + lh.status + fmt::format(" in {} steps", lh.iterations);
+}
+
+/// Exact finish on the normal equations: G formed over all ranks (each its rows), the active-set
+/// solve on rank 0 started from TAO's weights, the weights broadcast.
+void polish_with_normal_equations(MPI_Comm comm, const Eigen::MatrixXd& A_rows, const Eigen::VectorXd& b_rows,
+                                  const TaoOptions& opt, SolveResult& res) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const auto t0 = std::chrono::steady_clock::now();
+  const NormalEquations ne = normal_equations(comm, A_rows, b_rows, opt.stiff_row_ratio);
+  const double t_gram = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const int n = static_cast<int>(A_rows.cols());
+  SolveResult fin;
+  if (rank == 0) fin = nnls_normal_equations(ne, res.weights.size() == n && opt.warm_start ? &res.weights : nullptr);
+  fin.weights.resize(n);
+  MPI_Bcast(fin.weights.data(), n, MPI_DOUBLE, 0, comm);
+  int ok = fin.converged ? 1 : 0, its = fin.iterations;
+  MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
+  MPI_Bcast(&its, 1, MPI_INT, 0, comm);
+  res.weights = fin.weights;
+  res.converged = ok;
+  res.iterations += its;
+  res.solver += "+normal-equations";
+  res.status = fmt::format("normal-equations finish {} in {} steps (A^T A {:.3g} s, {:.3g} multiply-adds, {} kernel; solve {:.3g} s)",
+                           ok ? "optimal" : "not optimal", its, t_gram, ne.gram_flops, ne.kernel, fin.seconds);
+  if (!ok) {  // columns G cannot resolve: Lawson-Hanson on A finishes from here (normal_equations.hpp)
+    const std::string before = res.status;
+    polish_with_lawson_hanson(comm, A_rows, b_rows, res);
+    res.status = before + "; " + res.status;
+  }
 }
 
 }  // namespace

@@ -277,6 +277,21 @@ TEST(NormalEquations, WarmStartReachesTheSameOptimum) {
   EXPECT_THROW(weights::nnls_normal_equations(ne, &p.b), Error);  // wrong length
 }
 
+TEST(NormalEquations, UnresolvedColumnsAreFinishedByLawsonHanson) {
+  weights::ensure_petsc();
+  const auto p = weight_like(150, 100, 5, true);
+  const auto lh = weights::nnls_lawson_hanson(p.A, p.b);
+  weights::NnlsGramOptions coarse;
+  coarse.pivot_tolerance = 0.9;  // passes over every column with less than 95 % of its norm outside the free span
+  const auto alone = weights::nnls_normal_equations(weights::normal_equations(MPI_COMM_SELF, p.A, p.b), nullptr, coarse);
+  EXPECT_FALSE(alone.converged) << alone.status;
+  EXPECT_GT(residual(p, alone.weights), 1.01 * lh.residual_norm2);
+  const auto r = weights::solve_normal_equations(p.A, p.b, coarse);
+  EXPECT_TRUE(r.converged) << r.status;
+  EXPECT_NE(r.solver.find("lawson-hanson"), std::string::npos);
+  EXPECT_NEAR(r.residual_norm2, lh.residual_norm2, 1e-10 * lh.residual_norm2) << r.status;
+}
+
 TEST(TaoSolver, NormalEquationsFinishEqualsLawsonHanson) {
   const auto p = weight_like(200, 120, 11, true);
   const auto lh = weights::nnls_lawson_hanson(p.A, p.b);

@@ -66,7 +66,9 @@ SolveResult nnls_normal_equations(const NormalEquations& ne, const Eigen::Vector
                                   const NnlsGramOptions& opt = {});
 
 /// Serial convenience: the normal equations of A w = b and their exact NNLS solution, with the
-/// residual ||A w - b||^2 computed from A and the time spent in all of it.
+/// residual ||A w - b||^2 computed from A and the time spent in all of it. Should columns too
+/// close to the free span for G to resolve still have a negative dual (not optimal), Lawson-Hanson
+/// on A finishes from that point (TAO's finish does the same).
 SolveResult solve_normal_equations(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, const NnlsGramOptions& opt = {});
 
 }  // namespace dynamite::weights
