@@ -12,7 +12,8 @@
 //   Algorithms: a TAO type (tron, bnls, bqnls, ...) = TAO, then the exact finish (normal equations;
 //   TIMED_WEIGHTS_FINISH=lawson-hanson for the QR one, TIMED_WEIGHTS_WARM=0 to start it from zero
 //   instead of TAO's weights); "ALG/alone" = TAO by itself; "normal-equations" = the active set on A^T A without TAO.
-//   DYNAMITE_SIMD=baseline|avx2|avx512 picks the kernel of A^T A.
+//   DYNAMITE_SIMD=baseline|avx2|avx512 picks the kernel of A^T A; TIMED_WEIGHTS_BATCH the columns the
+//   normal-equations solver adds per step.
 #include <hdf5.h>
 #include <mpi.h>
 #include <sys/resource.h>
@@ -228,7 +229,9 @@ int main(int argc, char** argv) {
         if (rank == 0) {
           std::printf("normal equations %.2f s, %.3g multiply-adds (dense %.3g), kernel %s\n", tg, ne.gram_flops,
                       0.5 * double(sys.A.rows()) * sys.A.cols() * sys.A.cols(), ne.kernel.c_str());
-          r = weights::nnls_normal_equations(ne);
+          weights::NnlsGramOptions gopt;
+          if (const char* v = std::getenv("TIMED_WEIGHTS_BATCH")) gopt.batch = std::atoi(v);
+          r = weights::nnls_normal_equations(ne, nullptr, gopt);
           r.residual_norm2 = (sys.A * r.weights - sys.b).squaredNorm();
           r.seconds += tg;
         }
