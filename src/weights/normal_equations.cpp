@@ -14,38 +14,44 @@
 
 #include "dynamite/core/error.hpp"
 
-#ifdef DYNAMITE_SYRK_KERNELS
-extern "C" void dynamite_syrk_lower_avx2(long n, long k, const double* X, long ldx, double* T, long ldt);
-extern "C" void dynamite_syrk_lower_avx512(long n, long k, const double* X, long ldx, double* T, long ldt);
+#ifdef DYNAMITE_GRAM_KERNELS
+extern "C" void dynamite_gemm_nt_avx2(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy,
+                                      double* C, long ldc);
+extern "C" void dynamite_gemm_nt_avx512(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy,
+                                        double* C, long ldc);
 #endif
 
 namespace dynamite::weights {
 
 namespace {
 
-using SyrkKernel = void (*)(long n, long k, const double* X, long ldx, double* T, long ldt);
+/// C (m x n) = X (m x k) Y (n x k)^T, column-major (src/weights/simd/gram_kernel.cpp).
+using GemmNtKernel = void (*)(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy, double* C,
+                              long ldc);
 
-void syrk_baseline(long n, long k, const double* X, long ldx, double* T, long ldt) {
-  const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> x(X, n, k, Eigen::OuterStride<>(ldx));
-  Eigen::Map<Eigen::MatrixXd, 0, Eigen::OuterStride<>> t(T, n, n, Eigen::OuterStride<>(ldt));
-  t.selfadjointView<Eigen::Lower>().rankUpdate(x);
+void gemm_nt_baseline(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy, double* C,
+                      long ldc) {
+  using Stride = Eigen::OuterStride<>;
+  const Eigen::Map<const Eigen::MatrixXd, 0, Stride> x(X, m, k, Stride(ldx)), y(Y, n, k, Stride(ldy));
+  Eigen::Map<Eigen::MatrixXd, 0, Stride> c(C, m, n, Stride(ldc));
+  c.noalias() = x * y.transpose();
 }
 
 /// The widest kernel this CPU runs; DYNAMITE_SIMD=baseline|avx2|avx512 narrows the choice (tests,
 /// benchmarks). Returns the kernel and its name.
-std::pair<SyrkKernel, const char*> pick_syrk_kernel() {
+std::pair<GemmNtKernel, const char*> pick_gram_kernel() {
   const char* env = std::getenv("DYNAMITE_SIMD");
   const std::string want = env ? env : "";
   if (!want.empty() && want != "baseline" && want != "avx2" && want != "avx512")
     throw Error(fmt::format("DYNAMITE_SIMD must be baseline, avx2 or avx512, not '{}'", want));
-#ifdef DYNAMITE_SYRK_KERNELS
+#ifdef DYNAMITE_GRAM_KERNELS
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  if (avx512 && (want.empty() || want == "avx512")) return {dynamite_syrk_lower_avx512, "avx512"};
-  if (avx2 && (want.empty() || want == "avx512" || want == "avx2")) return {dynamite_syrk_lower_avx2, "avx2"};
+  if (avx512 && (want.empty() || want == "avx512")) return {dynamite_gemm_nt_avx512, "avx512"};
+  if (avx2 && (want.empty() || want == "avx512" || want == "avx2")) return {dynamite_gemm_nt_avx2, "avx2"};
 #endif
-  return {syrk_baseline, "baseline"};
+  return {gemm_nt_baseline, "baseline"};
 }
 
 /// The ordinary rows of this rank in compressed-row form, ordered so that rows with the same
@@ -99,16 +105,17 @@ OrderedRows order_rows(const Eigen::MatrixXd& A, const std::vector<int>& soft, c
 }
 
 /// Lower triangle of S^T S from blocks of `block` ordered rows: each block's rows are gathered on
-/// the union J of their columns, and X^T X (|J| x |J|, a dense rank-`block` update) is added into
-/// G(J, J). Returns the multiply-adds spent.
-double add_gram_blocks(const OrderedRows& rows, int block, SyrkKernel syrk, Eigen::MatrixXd& G) {
-  const int n = static_cast<int>(G.cols());
+/// the union J of their columns (X, |J| x rows), and X X^T is added into G(J, J) panel by panel of
+/// 512 columns (the lower trapezoid below each panel's diagonal), so the temporary stays small
+/// (|J| x 512, not |J| x |J|: 1.35 GB at 13,000 orbits). Returns the multiply-adds spent.
+double add_gram_blocks(const OrderedRows& rows, int block, GemmNtKernel gemm, Eigen::MatrixXd& G) {
+  const int n = static_cast<int>(G.cols()), panel = 512;
   std::vector<int> stamp(n, -1), pos(n);
   std::vector<int> J;
-  Eigen::MatrixXd X, T;
+  Eigen::MatrixXd X, C;
   double flops = 0;
   for (int r0 = 0, b = 0; r0 < rows.size(); r0 += block, ++b) {
-    const int r1 = std::min(rows.size(), r0 + block);
+    const int r1 = std::min(rows.size(), r0 + block), k = r1 - r0;
     J.clear();
     for (int r = r0; r < r1; ++r)
       for (std::int64_t q = rows.start[r]; q < rows.start[r + 1]; ++q)
@@ -117,15 +124,19 @@ double add_gram_blocks(const OrderedRows& rows, int block, SyrkKernel syrk, Eige
     std::sort(J.begin(), J.end());
     const int nj = static_cast<int>(J.size());
     for (int a = 0; a < nj; ++a) pos[J[a]] = a;
-    X.setZero(nj, r1 - r0);  // columns = rows of the block, so X X^T is the product wanted
+    X.setZero(nj, k);  // columns = rows of the block, so X X^T is the product wanted
     for (int r = r0; r < r1; ++r)
       for (std::int64_t q = rows.start[r]; q < rows.start[r + 1]; ++q) X(pos[rows.col[q]], r - r0) = rows.val[q];
-    T.setZero(nj, nj);
-    syrk(nj, r1 - r0, X.data(), X.outerStride(), T.data(), T.outerStride());
-    flops += 0.5 * double(nj) * nj * (r1 - r0);
-    for (int bcol = 0; bcol < nj; ++bcol) {
-      double* g = &G(0, J[bcol]);
-      for (int a = bcol; a < nj; ++a) g[J[a]] += T(a, bcol);
+    for (int c0 = 0; c0 < nj; c0 += panel) {
+      const int w = std::min(panel, nj - c0), h = nj - c0;
+      C.resize(h, w);
+      gemm(h, w, k, X.data() + c0, X.outerStride(), X.data() + c0, X.outerStride(), C.data(), C.outerStride());
+      flops += double(h) * w * k;
+      for (int bcol = 0; bcol < w; ++bcol) {
+        double* g = &G(0, J[c0 + bcol]);
+        const double* cc = &C(0, bcol);
+        for (int a = bcol; a < h; ++a) g[J[c0 + a]] += cc[a];
+      }
     }
   }
   return flops;
@@ -183,8 +194,8 @@ NormalEquations normal_equations(MPI_Comm comm, const Eigen::MatrixXd& A, const 
   // Rows per block: smaller blocks touch fewer columns, larger ones spend less on gathering and
   // scattering. Measured on the synthetic systems (docs/performance.md): 512 with the AVX kernels
   // (production size: 19 s against 35 s with 64), 128 with the baseline one.
-  const auto [syrk, kernel] = pick_syrk_kernel();
-  double flops = add_gram_blocks(ordered, std::string(kernel) == "baseline" ? 128 : 512, syrk, G);
+  const auto [gemm, kernel] = pick_gram_kernel();
+  double flops = add_gram_blocks(ordered, std::string(kernel) == "baseline" ? 128 : 512, gemm, G);
   MPI_Reduce(rank == 0 ? MPI_IN_PLACE : cb.data(), cb.data(), n, MPI_DOUBLE, MPI_SUM, 0, comm);
   MPI_Reduce(rank == 0 ? MPI_IN_PLACE : &flops, &flops, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
   // In pieces of at most 2^27 entries (MPI counts are ints).

@@ -39,7 +39,7 @@ struct NormalEquations {
   Eigen::VectorXd d;            ///< their targets divided by their norms
   Eigen::VectorXd inv_weight2;  ///< 1 / W_i^2, W_i the stiff rows' norms
   Eigen::VectorXd scale;        ///< w = scale .* u (1 / column norms of S; 1 for an empty column)
-  double gram_flops = 0;        ///< multiply-adds spent on G (all ranks), against m n^2 / 2 dense
+  double gram_flops = 0;        ///< multiply-adds spent on G (all ranks), against m n^2 / 2 for the dense triangle
   std::string kernel;           ///< the dense kernel used on rank 0: avx512, avx2 or baseline (DYNAMITE_SIMD)
 };
 
