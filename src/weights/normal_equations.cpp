@@ -15,10 +15,14 @@
 #include "dynamite/core/error.hpp"
 
 #ifdef DYNAMITE_GRAM_KERNELS
-extern "C" void dynamite_gemm_nt_avx2(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy,
-                                      double* C, long ldc);
-extern "C" void dynamite_gemm_nt_avx512(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy,
-                                        double* C, long ldc);
+extern "C" {
+void dynamite_gemm_nt_avx2(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy, double* C,
+                           long ldc);
+void dynamite_gemm_nt_avx512(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy, double* C,
+                             long ldc);
+void dynamite_trsm_lower_avx2(long p, long k, const double* L, long ldl, double* B, long ldb);
+void dynamite_trsm_lower_avx512(long p, long k, const double* L, long ldl, double* B, long ldb);
+}
 #endif
 
 namespace dynamite::weights {
@@ -37,9 +41,25 @@ void gemm_nt_baseline(long m, long n, long k, const double* X, long ldx, const d
   c.noalias() = x * y.transpose();
 }
 
-/// The widest kernel this CPU runs; DYNAMITE_SIMD=baseline|avx2|avx512 narrows the choice (tests,
-/// benchmarks). Returns the kernel and its name.
-std::pair<GemmNtKernel, const char*> pick_gram_kernel() {
+/// B (p x k) = L^{-1} B with L lower triangular (src/weights/simd/gram_kernel.cpp).
+using TrsmKernel = void (*)(long p, long k, const double* L, long ldl, double* B, long ldb);
+
+void trsm_lower_baseline(long p, long k, const double* L, long ldl, double* B, long ldb) {
+  using Stride = Eigen::OuterStride<>;
+  const Eigen::Map<const Eigen::MatrixXd, 0, Stride> l(L, p, p, Stride(ldl));
+  Eigen::Map<Eigen::MatrixXd, 0, Stride> b(B, p, k, Stride(ldb));
+  l.triangularView<Eigen::Lower>().solveInPlace(b);
+}
+
+struct DenseKernels {
+  GemmNtKernel gemm_nt = nullptr;
+  TrsmKernel trsm_lower = nullptr;
+  const char* name = "";
+};
+
+/// The widest kernels this CPU runs; DYNAMITE_SIMD=baseline|avx2|avx512 narrows the choice (tests,
+/// benchmarks).
+DenseKernels pick_kernels() {
   const char* env = std::getenv("DYNAMITE_SIMD");
   const std::string want = env ? env : "";
   if (!want.empty() && want != "baseline" && want != "avx2" && want != "avx512")
@@ -48,10 +68,11 @@ std::pair<GemmNtKernel, const char*> pick_gram_kernel() {
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  if (avx512 && (want.empty() || want == "avx512")) return {dynamite_gemm_nt_avx512, "avx512"};
-  if (avx2 && (want.empty() || want == "avx512" || want == "avx2")) return {dynamite_gemm_nt_avx2, "avx2"};
+  if (avx512 && (want.empty() || want == "avx512")) return {dynamite_gemm_nt_avx512, dynamite_trsm_lower_avx512, "avx512"};
+  if (avx2 && (want.empty() || want == "avx512" || want == "avx2"))
+    return {dynamite_gemm_nt_avx2, dynamite_trsm_lower_avx2, "avx2"};
 #endif
-  return {gemm_nt_baseline, "baseline"};
+  return {gemm_nt_baseline, trsm_lower_baseline, "baseline"};
 }
 
 /// The ordinary rows of this rank in compressed-row form, ordered so that rows with the same
@@ -181,9 +202,12 @@ NormalEquations normal_equations(MPI_Comm comm, const Eigen::MatrixXd& A, const 
     else soft.push_back(i);
 
   // Column norms of the ordinary rows (all ranks) -> the scaling.
-  Eigen::VectorXd norm2 = Eigen::VectorXd::Zero(n), cb = Eigen::VectorXd::Zero(n);
-  for (int j = 0; j < n; ++j)
-    for (int i : soft) norm2(j) += A(i, j) * A(i, j), cb(j) += A(i, j) * b(i);
+  // Masked by columns (vectorised, streaming): subtracting the stiff rows afterwards would cancel.
+  Eigen::ArrayXd mask = Eigen::ArrayXd::Zero(A.rows());
+  for (int i : soft) mask(i) = 1;
+  const Eigen::VectorXd b_soft = (b.array() * mask).matrix();
+  Eigen::VectorXd norm2(n), cb(n);
+  for (int j = 0; j < n; ++j) norm2(j) = (A.col(j).array().square() * mask).sum(), cb(j) = A.col(j).dot(b_soft);
   MPI_Allreduce(MPI_IN_PLACE, norm2.data(), n, MPI_DOUBLE, MPI_SUM, comm);
   NormalEquations ne;
   ne.scale = (norm2.array() > 0).select(norm2.array().sqrt().inverse(), 1.0);
@@ -194,8 +218,9 @@ NormalEquations normal_equations(MPI_Comm comm, const Eigen::MatrixXd& A, const 
   // Rows per block: smaller blocks touch fewer columns, larger ones spend less on gathering and
   // scattering. Measured on the synthetic systems (docs/performance.md): 512 with the AVX kernels
   // (production size: 19 s against 35 s with 64), 128 with the baseline one.
-  const auto [gemm, kernel] = pick_gram_kernel();
-  double flops = add_gram_blocks(ordered, std::string(kernel) == "baseline" ? 128 : 512, gemm, G);
+  const DenseKernels kernels = pick_kernels();
+  const char* kernel = kernels.name;
+  double flops = add_gram_blocks(ordered, std::string(kernel) == "baseline" ? 128 : 512, kernels.gemm_nt, G);
   MPI_Reduce(rank == 0 ? MPI_IN_PLACE : cb.data(), cb.data(), n, MPI_DOUBLE, MPI_SUM, 0, comm);
   MPI_Reduce(rank == 0 ? MPI_IN_PLACE : &flops, &flops, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
   // In pieces of at most 2^27 entries (MPI counts are ints).
@@ -242,7 +267,8 @@ namespace {
 /// columns at a time) and shrinks anywhere, kept up to date in O(|F|^2) per change.
 class FreeSetFactor {
  public:
-  FreeSetFactor(const NormalEquations& ne, double tau) : ne_(ne), tau_(tau), L_(256, 256) {}
+  FreeSetFactor(const NormalEquations& ne, double tau)
+      : ne_(ne), tau_(tau), trsm_(pick_kernels().trsm_lower), gemm_(pick_kernels().gemm_nt), L_(256, 256) {}
 
   int size() const { return static_cast<int>(F_.size()); }
   const std::vector<int>& columns() const { return F_; }
@@ -316,11 +342,16 @@ class FreeSetFactor {
       const double* g = &ne_.G(0, J[a]);
       for (int i = 0; i < p; ++i) X(i, a) = g[F_[i]];
     }
-    if (p > 0) L_.topLeftCorner(p, p).triangularView<Eigen::Lower>().solveInPlace(X);
+    if (p > 0) trsm_(p, k, L_.data(), L_.outerStride(), X.data(), X.outerStride());
     Eigen::MatrixXd S(k, k);  // G(J, J) - X^T X: what the block adds beyond the free span
     for (int a = 0; a < k; ++a)
       for (int c = 0; c < k; ++c) S(a, c) = ne_.G(J[a], J[c]);
-    if (p > 0) S.noalias() -= X.transpose() * X;
+    if (p > 0) {  // X^T X = Xt Xt^T through the same kernel as A^T A
+      const Eigen::MatrixXd Xt = X.transpose();
+      Eigen::MatrixXd XtX(k, k);
+      gemm_(k, k, p, Xt.data(), Xt.outerStride(), Xt.data(), Xt.outerStride(), XtX.data(), XtX.outerStride());
+      S -= XtX;
+    }
     Eigen::MatrixXd Lb = Eigen::MatrixXd::Zero(k, k);  // factor of S over the accepted columns
     std::vector<int> took, pos;
     for (int a = 0; a < k; ++a) {
@@ -352,6 +383,8 @@ class FreeSetFactor {
 
   const NormalEquations& ne_;
   double tau_;
+  TrsmKernel trsm_;  // appending columns: L^{-1} G(F, J), the step's largest dense operation
+  GemmNtKernel gemm_;
   Eigen::MatrixXd L_;
   std::vector<int> F_;
 };

@@ -208,15 +208,18 @@ TEST(NormalEquations, EveryKernelGivesTheSameGram) {
   const char* before = std::getenv("DYNAMITE_SIMD");
   const std::string saved = before ? before : "";
   std::vector<weights::NormalEquations> all;
+  std::vector<double> rss;  // the solve's triangular kernel too
   for (const char* k : {"baseline", "avx2", "avx512"}) {
     setenv("DYNAMITE_SIMD", k, 1);
     all.push_back(weights::normal_equations(MPI_COMM_SELF, p.A, p.b));
+    rss.push_back((p.A * weights::nnls_normal_equations(all.back()).weights - p.b).squaredNorm());
   }
   setenv("DYNAMITE_SIMD", "sse9", 1);
   EXPECT_THROW(weights::normal_equations(MPI_COMM_SELF, p.A, p.b), Error);
   if (saved.empty()) unsetenv("DYNAMITE_SIMD");
   else setenv("DYNAMITE_SIMD", saved.c_str(), 1);
   EXPECT_EQ(all[0].kernel, "baseline");
+  for (double r : rss) EXPECT_NEAR(r, rss[0], 1e-12 * rss[0]);
   for (const auto& ne : all) {
     SCOPED_TRACE(ne.kernel);
     EXPECT_LT((ne.G - all[0].G).norm(), 1e-14 * all[0].G.norm());

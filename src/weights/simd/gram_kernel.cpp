@@ -1,5 +1,6 @@
-// The dense kernel of A^T A (normal_equations.cpp): C = X Y^T, with Eigen compiled for one
-// instruction set (AVX2+FMA or AVX-512), selected at run time by the CPU.
+// The dense kernels of the normal-equations solver (normal_equations.cpp): C = X Y^T for A^T A, and
+// the lower triangular solve that appends columns to the free set's Cholesky factor, with Eigen
+// compiled for one instruction set (AVX2+FMA or AVX-512), selected at run time by the CPU.
 //
 // Why a shared library per instruction set: the rest of the program is compiled for baseline
 // x86-64 (SSE2), where Eigen's product runs at a quarter of what AVX-512 gives (13 against 47-69
@@ -9,16 +10,27 @@
 // shared library with hidden visibility the instances stay private; only the C function is seen.
 #include <Eigen/Dense>
 
-#ifndef DYNAMITE_GEMM_NT_NAME
-#error "DYNAMITE_GEMM_NT_NAME (the exported function's name) must be defined by the build"
+#ifndef DYNAMITE_ISA
+#error "DYNAMITE_ISA (avx2 or avx512: the exported functions' suffix) must be defined by the build"
 #endif
+#define DYNAMITE_PASTE2(a, b) a##b
+#define DYNAMITE_PASTE(a, b) DYNAMITE_PASTE2(a, b)
+#define DYNAMITE_EXPORT extern "C" __attribute__((visibility("default")))
+
+using Stride = Eigen::OuterStride<>;
 
 /// C (m x n) = X (m x k) Y (n x k)^T, all column-major with leading dimensions ldx, ldy, ldc.
-extern "C" __attribute__((visibility("default"))) void DYNAMITE_GEMM_NT_NAME(long m, long n, long k, const double* X,
-                                                                              long ldx, const double* Y, long ldy,
-                                                                              double* C, long ldc) {
-  using Stride = Eigen::OuterStride<>;
+DYNAMITE_EXPORT void DYNAMITE_PASTE(dynamite_gemm_nt_, DYNAMITE_ISA)(long m, long n, long k, const double* X, long ldx,
+                                                                    const double* Y, long ldy, double* C, long ldc) {
   const Eigen::Map<const Eigen::MatrixXd, 0, Stride> x(X, m, k, Stride(ldx)), y(Y, n, k, Stride(ldy));
   Eigen::Map<Eigen::MatrixXd, 0, Stride> c(C, m, n, Stride(ldc));
   c.noalias() = x * y.transpose();
+}
+
+/// B (p x k) = L^{-1} B, L the lower triangle of the p x p matrix at L (leading dimension ldl).
+DYNAMITE_EXPORT void DYNAMITE_PASTE(dynamite_trsm_lower_, DYNAMITE_ISA)(long p, long k, const double* L, long ldl,
+                                                                       double* B, long ldb) {
+  const Eigen::Map<const Eigen::MatrixXd, 0, Stride> l(L, p, p, Stride(ldl));
+  Eigen::Map<Eigen::MatrixXd, 0, Stride> b(B, p, k, Stride(ldb));
+  l.triangularView<Eigen::Lower>().solveInPlace(b);
 }
