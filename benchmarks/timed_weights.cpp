@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
     const std::string mode = argv[1];
     System sys;
     bool skip_lh = false;
-    std::vector<std::string> algorithms{"tron"};
+    std::vector<std::string> algorithms{"auto"};
     if (mode == "reference") {
       if (argc < 3) throw std::runtime_error("timed_weights reference: give the shared directory");
       sys = read_reference(argv[2]);

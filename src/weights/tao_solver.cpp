@@ -355,7 +355,12 @@ SolveResult solve_tao(MPI_Comm comm, const Eigen::MatrixXd& A_in, const Eigen::V
   Tao tao;
   check(TaoCreate(comm, &tao), "TaoCreate");
   TaoSetOptionsPrefix(tao, "dynamite_");
-  check(TaoSetType(tao, opt.algorithm.c_str()), "TaoSetType");
+  // "auto", chosen by measurement (docs/performance.md, Weights): BNLS (0.19 s on the reference
+  // system, the fastest; exact alone), but BQNLS ahead of the finish on a large problem, where
+  // matrix-free BNLS needs 1.5 s per iteration (mid-size) and BQNLS 0.03 s.
+  const bool large = N > opt.dense_hessian_limit;
+  const std::string algorithm = opt.algorithm != "auto" ? opt.algorithm : opt.polish && large ? "bqnls" : "bnls";
+  check(TaoSetType(tao, algorithm.c_str()), "TaoSetType");
   TaoSetSolution(tao, w);
   TaoSetVariableBounds(tao, lo, hi);
   TaoSetObjectiveAndGradient(tao, nullptr, objective_gradient, &p);
@@ -385,7 +390,7 @@ SolveResult solve_tao(MPI_Comm comm, const Eigen::MatrixXd& A_in, const Eigen::V
   TaoSetFromOptions(tao);
 
   SolveResult res;
-  res.solver = "tao:" + opt.algorithm;
+  res.solver = "tao:" + algorithm;
   TaoConvergedReason reason = TAO_CONTINUE_ITERATING;
   int outer = 0, total_its = 0;
   double violation = 0, soft_rss = 0, previous_error = std::numeric_limits<double>::infinity();

@@ -12,9 +12,10 @@
 // The variables are scaled to unit column norms before TAO sees them (w = u / |A_j|): on the
 // NGC6278 reference system this takes TRON from ~2,200 iterations to ~440, and BNLS reaches a
 // residual within 1e-11 of Lawson-Hanson's in 83 iterations (0.2 s). With `polish` (the
-// default), TAO is stopped early and its positive weights start an exact Lawson-Hanson active-set
-// finish (nnls_lawson_hanson with a warm start), which then needs few steps; the result is exact to
-// rounding like Lawson-Hanson.
+// default), TAO is stopped early and its positive weights start an exact active-set finish on the
+// normal equations (normal_equations.hpp; or Lawson-Hanson on A, `finish`), so the result is exact
+// to rounding. At production size that finish does the work: TAO's methods identify the optimum's
+// support slowly on these nearly dependent columns (docs/performance.md, Weights).
 //
 // The matrix may be distributed over the ranks of a communicator (each rank passes its block of
 // rows), stored dense or sparse (PETSc AIJ when at most sparse_density_limit of it is non-zero).
@@ -34,7 +35,7 @@ namespace dynamite::weights {
 enum class TaoFinish { normal_equations, lawson_hanson };
 
 struct TaoOptions {
-  std::string algorithm = "bnls";   ///< TAO type for the bound-constrained inner solves: tron, bnls, gpcg, bqnls, ...
+  std::string algorithm = "auto";   ///< TAO type (tron, bnls, gpcg, bqnls, ...); auto: bnls, or bqnls before the finish above dense_hessian_limit orbits
   bool polish = true;               ///< finish with an exact active-set method started from TAO's weights; else TAO alone
   TaoFinish finish = TaoFinish::normal_equations;
   /// Start the normal-equations finish from TAO's weights (what makes the TAO stage count). TAO
@@ -45,7 +46,10 @@ struct TaoOptions {
   double grtol = 1e-10;             ///< inner solves: projected gradient relative to the objective
   int max_iterations = 5000;        ///< inner solves: TAO iterations each
   double polish_gttol = 1e-6;       ///< polishing: stop inner solves when the projected gradient fell by this
-  int polish_max_iterations = 100;  ///< iteration limit per inner solve when polishing
+  /// Iteration limit per inner solve when polishing (up to polish_max_outer + 1 solves). Short: more
+  /// TAO iterations cost linearly and hardly shorten the finish (mid-size: 20 iterations 4.8 s in
+  /// all, 400 iterations 15.9 s; production size 40 iterations 54 s, 400 iterations 138 s).
+  int polish_max_iterations = 10;
   int polish_max_outer = 3;         ///< multiplier updates when polishing
   int max_outer = 30;               ///< augmented-Lagrangian (multiplier) updates
   double stiff_row_ratio = 1e3;     ///< rows with norm > this x median row norm are equality constraints
