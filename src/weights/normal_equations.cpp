@@ -13,6 +13,7 @@
 #include <numeric>
 
 #include "dynamite/core/error.hpp"
+#include "simd/dense_kernels.hpp"
 
 #ifdef DYNAMITE_GRAM_KERNELS
 extern "C" {
@@ -29,27 +30,10 @@ namespace dynamite::weights {
 
 namespace {
 
-/// C (m x n) = X (m x k) Y (n x k)^T, column-major (src/weights/simd/gram_kernel.cpp).
+/// The kernels' signatures (src/weights/simd/dense_kernels.hpp says what they compute).
 using GemmNtKernel = void (*)(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy, double* C,
                               long ldc);
-
-void gemm_nt_baseline(long m, long n, long k, const double* X, long ldx, const double* Y, long ldy, double* C,
-                      long ldc) {
-  using Stride = Eigen::OuterStride<>;
-  const Eigen::Map<const Eigen::MatrixXd, 0, Stride> x(X, m, k, Stride(ldx)), y(Y, n, k, Stride(ldy));
-  Eigen::Map<Eigen::MatrixXd, 0, Stride> c(C, m, n, Stride(ldc));
-  c.noalias() = x * y.transpose();
-}
-
-/// B (p x k) = L^{-1} B with L lower triangular (src/weights/simd/gram_kernel.cpp).
 using TrsmKernel = void (*)(long p, long k, const double* L, long ldl, double* B, long ldb);
-
-void trsm_lower_baseline(long p, long k, const double* L, long ldl, double* B, long ldb) {
-  using Stride = Eigen::OuterStride<>;
-  const Eigen::Map<const Eigen::MatrixXd, 0, Stride> l(L, p, p, Stride(ldl));
-  Eigen::Map<Eigen::MatrixXd, 0, Stride> b(B, p, k, Stride(ldb));
-  l.triangularView<Eigen::Lower>().solveInPlace(b);
-}
 
 struct DenseKernels {
   GemmNtKernel gemm_nt = nullptr;
@@ -72,7 +56,7 @@ DenseKernels pick_kernels() {
   if (avx2 && (want.empty() || want == "avx512" || want == "avx2"))
     return {dynamite_gemm_nt_avx2, dynamite_trsm_lower_avx2, "avx2"};
 #endif
-  return {gemm_nt_baseline, trsm_lower_baseline, "baseline"};
+  return {kernels::gemm_nt, kernels::trsm_lower, "baseline"};
 }
 
 /// The ordinary rows of this rank in compressed-row form, ordered so that rows with the same
@@ -81,8 +65,7 @@ struct OrderedRows {
   std::vector<std::int64_t> start{0};
   std::vector<int> col;
   std::vector<double> val;  // scaled: A_ij * scale_j
-  std::vector<int> row;     // original row index of each stored row
-  int size() const { return static_cast<int>(row.size()); }
+  int size() const { return static_cast<int>(start.size()) - 1; }
 };
 
 /// One column-major sweep over A (its storage order) for counts and pattern hashes, a second to fill.
@@ -110,7 +93,7 @@ OrderedRows order_rows(const Eigen::MatrixXd& A, const std::vector<int>& soft, c
   });
   OrderedRows out;
   std::vector<int> pos_of(ms);
-  for (int p = 0; p < ms; ++p) pos_of[order[p]] = p, out.row.push_back(soft[order[p]]);
+  for (int p = 0; p < ms; ++p) pos_of[order[p]] = p;
   out.start.resize(ms + 1);
   for (int p = 0; p < ms; ++p) out.start[p + 1] = out.start[p] + count[order[p]];
   out.col.resize(out.start.back());
@@ -165,7 +148,7 @@ double add_gram_blocks(const OrderedRows& rows, int block, GemmNtKernel gemm, Ei
 
 }  // namespace
 
-std::vector<int> stiff_rows(MPI_Comm comm, const Eigen::MatrixXd& A, double ratio) {
+RowSplit split_stiff_rows(MPI_Comm comm, const Eigen::MatrixXd& A, double ratio) {
   int size = 1;
   MPI_Comm_size(comm, &size);
   const int m_loc = static_cast<int>(A.rows());
@@ -178,14 +161,14 @@ std::vector<int> stiff_rows(MPI_Comm comm, const Eigen::MatrixXd& A, double rati
   std::vector<double> mine(m_loc), all(displs.back() + counts.back());
   for (int i = 0; i < m_loc; ++i) mine[i] = std::sqrt(norm2(i));
   MPI_Allgatherv(mine.data(), m_loc, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE, comm);
-  if (all.empty()) return {};
-  std::nth_element(all.begin(), all.begin() + all.size() / 2, all.end());
-  const double threshold = ratio * all[all.size() / 2];
-  std::vector<int> rows;
-  if (!(threshold > 0)) return rows;
-  for (int i = 0; i < m_loc; ++i)
-    if (mine[i] > threshold) rows.push_back(i);
-  return rows;
+  double threshold = 0;
+  if (!all.empty()) {
+    std::nth_element(all.begin(), all.begin() + all.size() / 2, all.end());
+    threshold = ratio * all[all.size() / 2];
+  }
+  RowSplit split;
+  for (int i = 0; i < m_loc; ++i) (threshold > 0 && mine[i] > threshold ? split.stiff : split.ordinary).push_back(i);
+  return split;
 }
 
 NormalEquations normal_equations(MPI_Comm comm, const Eigen::MatrixXd& A, const Eigen::VectorXd& b,
@@ -195,11 +178,7 @@ NormalEquations normal_equations(MPI_Comm comm, const Eigen::MatrixXd& A, const 
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &nprocs);
   const int n = static_cast<int>(A.cols());
-  const std::vector<int> stiff = stiff_rows(comm, A, stiff_row_ratio);
-  std::vector<int> soft;
-  for (int i = 0, s = 0; i < A.rows(); ++i)
-    if (s < static_cast<int>(stiff.size()) && stiff[s] == i) ++s;
-    else soft.push_back(i);
+  const auto [stiff, soft] = split_stiff_rows(comm, A, stiff_row_ratio);
 
   // Column norms of the ordinary rows (all ranks) -> the scaling.
   // Masked by columns (vectorised, streaming): subtracting the stiff rows afterwards would cancel.
@@ -267,8 +246,7 @@ namespace {
 /// columns at a time) and shrinks anywhere, kept up to date in O(|F|^2) per change.
 class FreeSetFactor {
  public:
-  FreeSetFactor(const NormalEquations& ne, double tau)
-      : ne_(ne), tau_(tau), trsm_(pick_kernels().trsm_lower), gemm_(pick_kernels().gemm_nt), L_(256, 256) {}
+  FreeSetFactor(const NormalEquations& ne, double tau) : ne_(ne), tau_(tau), kernels_(pick_kernels()), L_(256, 256) {}
 
   int size() const { return static_cast<int>(F_.size()); }
   const std::vector<int>& columns() const { return F_; }
@@ -342,14 +320,14 @@ class FreeSetFactor {
       const double* g = &ne_.G(0, J[a]);
       for (int i = 0; i < p; ++i) X(i, a) = g[F_[i]];
     }
-    if (p > 0) trsm_(p, k, L_.data(), L_.outerStride(), X.data(), X.outerStride());
+    if (p > 0) kernels_.trsm_lower(p, k, L_.data(), L_.outerStride(), X.data(), X.outerStride());
     Eigen::MatrixXd S(k, k);  // G(J, J) - X^T X: what the block adds beyond the free span
     for (int a = 0; a < k; ++a)
       for (int c = 0; c < k; ++c) S(a, c) = ne_.G(J[a], J[c]);
     if (p > 0) {  // X^T X = Xt Xt^T through the same kernel as A^T A
       const Eigen::MatrixXd Xt = X.transpose();
       Eigen::MatrixXd XtX(k, k);
-      gemm_(k, k, p, Xt.data(), Xt.outerStride(), Xt.data(), Xt.outerStride(), XtX.data(), XtX.outerStride());
+      kernels_.gemm_nt(k, k, p, Xt.data(), Xt.outerStride(), Xt.data(), Xt.outerStride(), XtX.data(), XtX.outerStride());
       S -= XtX;
     }
     Eigen::MatrixXd Lb = Eigen::MatrixXd::Zero(k, k);  // factor of S over the accepted columns
@@ -374,17 +352,15 @@ class FreeSetFactor {
 
   void reserve(int p) {
     if (p <= L_.rows()) return;
-    const int old = static_cast<int>(L_.rows()), cap = std::max(p, 2 * old);
+    const Eigen::Index cap = std::max<Eigen::Index>(p, 2 * L_.rows());
     Eigen::MatrixXd bigger(cap, cap);
     bigger.topLeftCorner(size(), size()) = L_.topLeftCorner(size(), size());
     L_.swap(bigger);
-    (void)old;
   }
 
   const NormalEquations& ne_;
   double tau_;
-  TrsmKernel trsm_;  // appending columns: L^{-1} G(F, J), the step's largest dense operation
-  GemmNtKernel gemm_;
+  DenseKernels kernels_;  // appending columns: L^{-1} G(F, J) and its X^T X, the step's largest dense operations
   Eigen::MatrixXd L_;
   std::vector<int> F_;
 };
@@ -397,7 +373,7 @@ SolveResult nnls_normal_equations(const NormalEquations& ne, const Eigen::Vector
   const int max_steps = opt.max_steps > 0 ? opt.max_steps : 3 * n;
   const double tol_y = opt.dual_tolerance * std::max(1.0, ne.c.lpNorm<Eigen::Infinity>());
   FreeSetFactor factor(ne, opt.pivot_tolerance);
-  Eigen::VectorXd u = Eigen::VectorXd::Zero(n), uF, s, nu, y(n);
+  Eigen::VectorXd uF, s, nu, y(n);  // uF: the free weights, in the factor's order
   std::vector<char> free(n, 0), rejected(n, 0);
   int steps = 0, removals = 0, rejections = 0, retries = 0, batch = std::max(1, opt.batch);
   auto drop = [&](int a) {
@@ -475,10 +451,12 @@ SolveResult nnls_normal_equations(const NormalEquations& ne, const Eigen::Vector
     uF.tail(factor.size() - before).setZero();
     solve_and_stay_feasible();
   }
-  for (int j = 0; j < n; ++j) u(j) = 0;
-  for (int a = 0; a < factor.size(); ++a) u(factor.columns()[a]) = std::max(0.0, uF(a));
   SolveResult res;
-  res.weights = u.cwiseProduct(ne.scale);
+  res.weights = Eigen::VectorXd::Zero(n);
+  for (int a = 0; a < factor.size(); ++a) {
+    const int j = factor.columns()[a];
+    res.weights(j) = std::max(0.0, uF(a)) * ne.scale(j);
+  }
   res.converged = optimal;
   res.iterations = steps;
   res.solver = "normal-equations";

@@ -225,11 +225,7 @@ SolveResult solve_tao(MPI_Comm comm, const Eigen::MatrixXd& A_in, const Eigen::V
   const PetscInt N = static_cast<PetscInt>(A_in.cols());
 
   // Split this rank's rows into ordinary and stiff ones; every rank learns all stiff rows.
-  const std::vector<int> stiff = stiff_rows(comm, A_in, opt.stiff_row_ratio);
-  std::vector<int> soft;
-  for (int i = 0, s = 0; i < A_in.rows(); ++i)
-    if (s < static_cast<int>(stiff.size()) && stiff[s] == i) ++s;
-    else soft.push_back(i);
+  const auto [stiff, soft] = split_stiff_rows(comm, A_in, opt.stiff_row_ratio);
   const int n_stiff_loc = static_cast<int>(stiff.size());
   std::vector<int> counts(nprocs), displs(nprocs);
   MPI_Allgather(&n_stiff_loc, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);

@@ -43,8 +43,12 @@ struct NormalEquations {
   std::string kernel;           ///< the dense kernel used on rank 0: avx512, avx2 or baseline (DYNAMITE_SIMD)
 };
 
-/// Rows of this rank's block that are stiff (norm > ratio x the median row norm over all ranks).
-std::vector<int> stiff_rows(MPI_Comm comm, const Eigen::MatrixXd& A_rows, double ratio);
+/// This rank's rows split into stiff ones (norm > ratio x the median row norm over all ranks) and
+/// the ordinary rest, each in increasing order.
+struct RowSplit {
+  std::vector<int> stiff, ordinary;
+};
+RowSplit split_stiff_rows(MPI_Comm comm, const Eigen::MatrixXd& A_rows, double ratio);
 
 /// Collective over `comm` (each rank its block of rows, as solve_tao); the result is complete on
 /// rank 0 only (G, c and C are empty elsewhere). Stiff rows: norm > stiff_row_ratio x median.

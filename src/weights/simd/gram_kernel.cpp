@@ -8,7 +8,7 @@
 // linker merge its Eigen template instances with the baseline ones of the same name (one
 // definition rule): either slow code in the fast path or AVX code where the CPU lacks it. Inside a
 // shared library with hidden visibility the instances stay private; only the C function is seen.
-#include <Eigen/Dense>
+#include "dense_kernels.hpp"
 
 #ifndef DYNAMITE_ISA
 #error "DYNAMITE_ISA (avx2 or avx512: the exported functions' suffix) must be defined by the build"
@@ -17,20 +17,12 @@
 #define DYNAMITE_PASTE(a, b) DYNAMITE_PASTE2(a, b)
 #define DYNAMITE_EXPORT extern "C" __attribute__((visibility("default")))
 
-using Stride = Eigen::OuterStride<>;
-
-/// C (m x n) = X (m x k) Y (n x k)^T, all column-major with leading dimensions ldx, ldy, ldc.
 DYNAMITE_EXPORT void DYNAMITE_PASTE(dynamite_gemm_nt_, DYNAMITE_ISA)(long m, long n, long k, const double* X, long ldx,
                                                                     const double* Y, long ldy, double* C, long ldc) {
-  const Eigen::Map<const Eigen::MatrixXd, 0, Stride> x(X, m, k, Stride(ldx)), y(Y, n, k, Stride(ldy));
-  Eigen::Map<Eigen::MatrixXd, 0, Stride> c(C, m, n, Stride(ldc));
-  c.noalias() = x * y.transpose();
+  dynamite::weights::kernels::gemm_nt(m, n, k, X, ldx, Y, ldy, C, ldc);
 }
 
-/// B (p x k) = L^{-1} B, L the lower triangle of the p x p matrix at L (leading dimension ldl).
 DYNAMITE_EXPORT void DYNAMITE_PASTE(dynamite_trsm_lower_, DYNAMITE_ISA)(long p, long k, const double* L, long ldl,
                                                                        double* B, long ldb) {
-  const Eigen::Map<const Eigen::MatrixXd, 0, Stride> l(L, p, p, Stride(ldl));
-  Eigen::Map<Eigen::MatrixXd, 0, Stride> b(B, p, k, Stride(ldb));
-  l.triangularView<Eigen::Lower>().solveInPlace(b);
+  dynamite::weights::kernels::trsm_lower(p, k, L, ldl, B, ldb);
 }
