@@ -60,8 +60,7 @@ TEST(OrblibCli, StartConditionsOnly) {
 TEST(ImportLegacyCli, ConvertsTheReferenceLibrary) {
   DYNAMITE_REQUIRE_SHARED(shared);
   TempDir tmp("import");
-  const auto r = run_dynamite("import-legacy '" + (shared / "reference-outputs/NGC6278_ml654").string() + "' -o lib.h5",
-                              tmp.path());
+  const auto r = dynamite::testing::import_reference_library(tmp, shared);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("120 tube + 120 box bundles"), std::string::npos) << r.out;
   const auto lib = dynamite::orblib::read_library(tmp / "lib.h5");

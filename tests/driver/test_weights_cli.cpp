@@ -9,19 +9,21 @@
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
+using dynamite::testing::import_reference_library;
 using dynamite::testing::run_dynamite;
 using dynamite::testing::TempDir;
 
 namespace {
 
-/// The shared reference configuration with its weight-solver type and regularisation replaced.
+/// The shared reference configuration with its weight-solver type, NNLS solver and regularisation replaced.
 fs::path solver_config(const TempDir& tmp, const fs::path& shared, const std::string& name, const std::string& type,
-                       const std::string& regularisation) {
+                       const std::string& regularisation, const std::string& nnls_solver = "scipy") {
   const fs::path base = shared / "data/configs/user_test_config_ml.yaml";
   std::ifstream in(base);
   std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (auto [from, to] : {std::pair<std::string, std::string>{"type: \"NNLS\"", "type: \"" + type + "\""},
-                          {"regularisation: 0\n", "regularisation: " + regularisation + "\n"}}) {
+                          {"regularisation: 0\n", "regularisation: " + regularisation + "\n"},
+                          {"nnls_solver: 'scipy'", "nnls_solver: '" + nnls_solver + "'"}}) {
     const auto p = s.find(from);
     EXPECT_NE(p, std::string::npos) << from;
     if (p != std::string::npos) s.replace(p, from.size(), to);
@@ -46,8 +48,7 @@ double json_number(const std::string& out, const std::string& key) {
 TEST(WeightsCli, LegacySolverRegularisesAndNnlsIgnoresIt) {
   DYNAMITE_REQUIRE_SHARED(shared);
   TempDir tmp("weights_reg");
-  const auto imp = run_dynamite("import-legacy '" + (shared / "reference-outputs/NGC6278_ml654").string() + "' -o lib.h5",
-                                tmp.path());
+  const auto imp = import_reference_library(tmp, shared);
   ASSERT_EQ(imp.exit_code, 0) << imp.err;
   struct Run {
     double chi2, kinchi2;
@@ -81,18 +82,10 @@ TEST(WeightsCli, LegacySolverRegularisesAndNnlsIgnoresIt) {
 TEST(WeightsCli, EveryNnlsSolverReachesTheOriginalsOptimum) {
   DYNAMITE_REQUIRE_SHARED(shared);
   TempDir tmp("weights_solvers");
-  const auto imp = run_dynamite("import-legacy '" + (shared / "reference-outputs/NGC6278_ml654").string() + "' -o lib.h5",
-                                tmp.path());
+  const auto imp = import_reference_library(tmp, shared);
   ASSERT_EQ(imp.exit_code, 0) << imp.err;
   for (const std::string solver : {"scipy", "tao", "normal_equations"}) {
-    auto cfg = solver_config(tmp, shared, solver + ".yaml", "NNLS", "0");
-    std::ifstream in(cfg);
-    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    in.close();
-    const std::string from = "nnls_solver: 'scipy'";
-    ASSERT_NE(s.find(from), std::string::npos);
-    s.replace(s.find(from), from.size(), "nnls_solver: '" + solver + "'");
-    std::ofstream(cfg) << s;
+    const auto cfg = solver_config(tmp, shared, solver + ".yaml", "NNLS", "0", solver);
     const auto r = run_dynamite("weights '" + cfg.string() + "' --orblib lib.h5 --ml 5 -o " + solver + " --json", tmp.path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     SCOPED_TRACE(solver + ": " + r.out);

@@ -82,6 +82,11 @@ CommandResult run_dynamite(const std::string& args, const fs::path& cwd) {
   return run_command(cmd + " " + args, cwd);
 }
 
+CommandResult import_reference_library(const TempDir& tmp, const fs::path& shared) {
+  return run_dynamite("import-legacy '" + (shared / "reference-outputs/NGC6278_ml654").string() + "' -o lib.h5",
+                      tmp.path());
+}
+
 fs::path shared_config(const TempDir& tmp, const fs::path& shared, const std::string& name) {
   fs::copy_file(shared / "data/configs" / name, tmp / name);
   fs::create_directory_symlink(shared / "data/NGC6278_input", tmp / "NGC6278_input");

@@ -46,6 +46,9 @@ std::string dynamite_executable();
 /// in working directory `cwd` (empty: current).
 CommandResult run_dynamite(const std::string& args, const std::filesystem::path& cwd = {});
 
+/// `dynamite_mpi import-legacy` of ../shared's reference model (NGC6278_ml654) into tmp/lib.h5.
+CommandResult import_reference_library(const TempDir& tmp, const std::filesystem::path& shared);
+
 /// Run an arbitrary shell command, capturing stdout and stderr.
 CommandResult run_command(const std::string& command, const std::filesystem::path& cwd = {});
 
